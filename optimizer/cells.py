@@ -1,0 +1,174 @@
+"""Turn one spreadsheet cell into a typed value, or say in plain words why it can't be.
+
+Numbers stored as text (" 300 ") are numbers; text that is not unambiguously a number
+("1,200", "lots") is not. Shares are fractions; the text "40%" is 0.4, the number 40 is an
+error that suggests 40%.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from optimizer.read import CellError, FormulaWithoutValue
+from optimizer.schema import Kind
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_YES = {"yes", "y", "true", "x", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+class CellProblem(ValueError):
+    """The cell's content is not acceptable; the message says what would be."""
+
+
+def describe(value: Any) -> str:
+    """How a cell's content is named in a message."""
+    if isinstance(value, CellError):
+        return f"the error value {value.code}"
+    if isinstance(value, FormulaWithoutValue):
+        return "a formula with no saved value"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        return f"the date/time {value}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return f"'{value.strip()}'"
+    return str(value)
+
+
+def _reject_special(value: Any, expected: str) -> None:
+    if isinstance(value, CellError):
+        raise CellProblem(
+            f"is {describe(value)}; fix the formula or type {expected} in the cell"
+        )
+    if isinstance(value, FormulaWithoutValue):
+        raise CellProblem(
+            "holds a formula whose result was never saved (the file was probably written by "
+            f"a program); open and save it in Excel, or type {expected} in the cell"
+        )
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        raise CellProblem(
+            f"is {describe(value)}, not {expected}; check that the cell is formatted as a number"
+        )
+
+
+def to_text(value: Any) -> str:
+    _reject_special(value, "the text")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def to_number(value: Any, expected: str = "a number") -> float:
+    _reject_special(value, expected)
+    if isinstance(value, bool):
+        raise CellProblem(f"is {describe(value)}; expected {expected}")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if not _NUMBER.fullmatch(text):
+            hint = ""
+            if re.fullmatch(r"[+-]?[\d.,]+", text) and "," in text:
+                hint = " (write it without thousands separators, with a point for decimals)"
+            raise CellProblem(f"is '{text}', which is not a number{hint}; expected {expected}")
+        number = float(text)
+    if not math.isfinite(number):
+        raise CellProblem(f"is not a finite number; expected {expected}")
+    return number
+
+
+def to_amount(value: Any) -> float:
+    number = to_number(value, "a number of 0 or more")
+    if number < 0:
+        raise CellProblem(f"is {describe(number)}; expected a number of 0 or more")
+    return number
+
+
+def to_positive(value: Any) -> float:
+    number = to_number(value, "a number above 0")
+    if number <= 0:
+        raise CellProblem(f"is {describe(number)}; expected a number above 0")
+    return number
+
+
+def to_share(value: Any) -> float:
+    expected = "a share from 0% to 100% (or a fraction from 0 to 1)"
+    if isinstance(value, str) and value.strip().endswith("%"):
+        text = value.strip()[:-1].strip()
+        share = to_number(text, expected) / 100
+    else:
+        share = to_number(value, expected)
+        if share > 1:
+            raise CellProblem(
+                f"is {describe(share)}, above 1; shares are fractions: write {describe(share)}% "
+                f"(or {describe(share / 100)})"
+            )
+    if not 0 <= share <= 1:
+        raise CellProblem(f"is {describe(value)}; expected {expected}")
+    return share
+
+
+def to_risk(value: Any) -> float:
+    number = to_number(value, "a risk score from 0 to 100")
+    if not 0 <= number <= 100:
+        raise CellProblem(f"is {describe(number)}; expected a risk score from 0 to 100")
+    return number
+
+
+def to_count(value: Any) -> int:
+    number = to_number(value, "a whole number of 1 or more")
+    if number < 1 or not number.is_integer():
+        raise CellProblem(f"is {describe(number)}; expected a whole number of 1 or more")
+    return int(number)
+
+
+def to_yes_no(value: Any) -> bool:
+    _reject_special(value, "yes or no")
+    if isinstance(value, bool):
+        return value
+    text = describe(value).strip("'").lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellProblem(f"is {describe(value)}; expected yes or no")
+
+
+CONVERTERS = {
+    Kind.TEXT: to_text,
+    Kind.AMOUNT: to_amount,
+    Kind.POSITIVE: to_positive,
+    Kind.SHARE: to_share,
+    Kind.RISK: to_risk,
+    Kind.COUNT: to_count,
+    Kind.YES_NO: to_yes_no,
+    Kind.FACTOR: to_amount,
+}
+
+
+def _pydantic(convert: Any) -> BeforeValidator:
+    def validate(value: Any) -> Any:
+        try:
+            return convert(value)
+        except CellProblem as problem:
+            raise PydanticCustomError("cell", str(problem)) from None
+
+    return BeforeValidator(validate)
+
+
+Text = Annotated[str, _pydantic(to_text)]
+Amount = Annotated[float, _pydantic(to_amount)]
+Positive = Annotated[float, _pydantic(to_positive)]
+Share = Annotated[float, _pydantic(to_share)]
+Risk = Annotated[float, _pydantic(to_risk)]
+Count = Annotated[int, _pydantic(to_count)]
+YesNo = Annotated[bool, _pydantic(to_yes_no)]

@@ -1,0 +1,103 @@
+"""The command line: a thin layer that turns outcomes into messages and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from optimizer.diagnostics import InvalidWorkbook, Level
+from optimizer.pipeline import (
+    EXIT_CODES,
+    Outcome,
+    RunOptions,
+    find_workbooks,
+    load_problem,
+    process_workbook,
+)
+from optimizer.solve import SOLVERS, Status
+from optimizer.template import write_template
+
+DEFAULT_INPUTS = Path("inputs")
+DEFAULT_OUTPUTS = Path("outputs")
+
+
+@click.group()
+@click.version_option(package_name="sourcing-optimizer")
+def main() -> None:
+    """Find the cheapest supplier mix under country caps and risk limits."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUTS, show_default=True, help="Folder for the output workbooks.")
+@click.option("--solver", type=click.Choice(SOLVERS), default=None,
+              help="Solver for every workbook (default: each workbook's setting, else highs).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds per solve (default: each workbook's setting, else 60).")
+def run(paths: tuple[Path, ...], out_dir: Path, solver: str | None,
+        time_limit: float | None) -> None:
+    """Solve every workbook in PATHS (files or folders; default: inputs/)."""
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        click.echo(f"{path}: no such file or folder", err=True)
+    workbooks = find_workbooks(paths or (DEFAULT_INPUTS,))
+    if not workbooks:
+        click.echo(f"No workbooks found in {', '.join(map(str, paths or (DEFAULT_INPUTS,)))}.",
+                   err=True)
+    options = RunOptions(solver=solver, time_limit=time_limit)
+    worst = 2 if missing else 0
+    for path in workbooks:
+        outcome = _process(path, out_dir, options)
+        click.echo(_line(outcome), err=True)
+        worst = max(worst, EXIT_CODES[outcome.status])
+    raise SystemExit(worst)
+
+
+def _process(path: Path, out_dir: Path, options: RunOptions) -> Outcome:
+    try:
+        return process_workbook(path, out_dir, options)
+    except OSError as exc:
+        return Outcome(path, None, Status.ERROR, None, 0.0, f"could not be processed: {exc}")
+
+
+def _line(outcome: Outcome) -> str:
+    parts = [f"{outcome.input.name}: {outcome.status}"]
+    if outcome.total_cost is not None:
+        parts.append(f"total cost {outcome.total_cost:,.2f}")
+    parts.append(f"{outcome.seconds:.1f} s")
+    if outcome.status is not Status.OPTIMAL and outcome.message:
+        parts.append(outcome.message)
+    line = ", ".join(parts)
+    return f"{line} -> {outcome.output}" if outcome.output else line
+
+
+@main.command(name="validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate_command(paths: tuple[Path, ...]) -> None:
+    """Check workbooks without solving or writing anything."""
+    worst = 0
+    for path in [p for p in paths if not p.exists()]:
+        click.echo(f"{path}: no such file or folder", err=True)
+        worst = 2
+    for path in find_workbooks(paths):
+        try:
+            _, diagnostics = load_problem(path)
+            verdict = "valid"
+        except InvalidWorkbook as invalid:
+            diagnostics, verdict, worst = invalid.diagnostics, "invalid", 2
+        click.echo(f"{path.name}: {verdict}")
+        for d in diagnostics:
+            if d.level is not Level.INFO:
+                where = f"{d.sheet}!{d.cell}" if d.cell else d.sheet or path.name
+                click.echo(f"  {d.level} {where}: {d.message}")
+    raise SystemExit(worst)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def template(file: Path) -> None:
+    """Write an empty input workbook with every sheet and column of the contract."""
+    write_template(file)
+    click.echo(f"Wrote {file}", err=True)

@@ -1,0 +1,124 @@
+"""One workbook through every stage: read, validate, solve, verify, report, write."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from optimizer.diagnostics import Diagnostic, InvalidWorkbook, error, info
+from optimizer.model import build_model
+from optimizer.models import Problem
+from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
+from optimizer.report import RunInfo, invalid_tables, result_tables
+from optimizer.solve import SolveResult, Status, solve
+from optimizer.validate import is_contract_sheet, validate
+from optimizer.verify import plan_cost, verify
+from optimizer.write import write_workbook
+
+EXIT_CODES = {
+    Status.OPTIMAL: 0,
+    Status.INFEASIBLE: 1,
+    Status.TIME_LIMIT: 1,
+    Status.ERROR: 1,
+    Status.INVALID: 2,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input workbook."""
+
+    input: Path
+    output: Path | None
+    status: Status
+    total_cost: float | None
+    seconds: float
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    solver: str | None = None  # None: the workbook's setting
+    time_limit: float | None = None  # None: the workbook's setting
+
+
+def is_input_workbook(path: Path) -> bool:
+    """Workbooks only; Excel/LibreOffice lock files and hidden files are skipped."""
+    name = path.name
+    return (
+        path.is_file()
+        and path.suffix.lower() in WORKBOOK_SUFFIXES
+        and not name.startswith(("~$", ".~lock.", "."))
+    )
+
+
+def find_workbooks(paths: Iterable[Path]) -> list[Path]:
+    """The workbooks named, and those directly inside the folders named, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if is_input_workbook(p)))
+        elif is_input_workbook(path):
+            found.append(path)
+    return found
+
+
+def output_path(path: Path, out_dir: Path) -> Path:
+    return out_dir / f"{path.stem}_allocation.xlsx"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_problem(path: Path) -> tuple[Problem, list[Diagnostic]]:
+    """Read and validate one workbook; raise InvalidWorkbook with every problem found."""
+    return validate(read_workbook(path, is_contract_sheet))
+
+
+def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions()) -> Outcome:
+    """Solve one workbook and write its output workbook; never raises for a bad input."""
+    started = time.perf_counter()
+    output = output_path(path, out_dir)
+    run = RunInfo(path.name, sha256(path))
+    try:
+        problem, diagnostics = load_problem(path)
+    except InvalidWorkbook as invalid:
+        write_workbook(output, invalid_tables(run, invalid.diagnostics))
+        return Outcome(path, output, Status.INVALID, None, time.perf_counter() - started,
+                       str(invalid))
+    settings = problem.settings
+    solver = options.solver or settings.solver
+    time_limit = options.time_limit or settings.time_limit
+    result = solve(problem, solver, time_limit)
+    result, extra = _checked(problem, result)
+    diagnostics = [*diagnostics, *extra]
+    limits = build_model(problem).limits if result.plan is not None else []
+    write_workbook(output, result_tables(run, problem, result, limits, diagnostics))
+    cost = plan_cost(problem, result.plan) if result.plan is not None else None
+    return Outcome(path, output, result.status, cost, time.perf_counter() - started,
+                   result.message)
+
+
+def _checked(problem: Problem, result: SolveResult) -> tuple[SolveResult, list[Diagnostic]]:
+    """Keep the plan only if it passes verification; say why in the diagnostics."""
+    if result.plan is None:
+        notes = [error("", "", result.message)] if result.message else []
+        return result, notes
+    violations = verify(problem, result.plan)
+    if violations:
+        message = ("The solver returned a plan that breaks the limits, so it is not written "
+                   f"as a recommendation: {'; '.join(violations[:5])}.")
+        status = Status.TIME_LIMIT if result.status is Status.TIME_LIMIT else Status.ERROR
+        broken = SolveResult(status, result.solver, result.seconds, None, {}, message)
+        return broken, [error("", "", message)]
+    if result.status is Status.TIME_LIMIT:
+        return result, [error("", "", result.message)]
+    return result, [info("", "", "Every limit was re-checked on the plan and holds.")]

@@ -1,0 +1,157 @@
+"""Solve a sourcing model and return a typed outcome keyed by our own ids.
+
+A solver's word is not taken alone: "optimal" is accepted only when PuLP's `sol_status`
+proves it, a time limit is reported as such even when PuLP calls it "Optimal", and no value
+is read back from an infeasible solve. The plan is still checked by `verify` before use.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+
+import pulp
+from pulp import LpSolver
+
+from optimizer.model import Limit, LimitKind, SourcingModel, build_model
+from optimizer.models import Problem
+
+SOLVERS = ("highs", "cbc")
+ZERO = 1e-9  # quantities this small are read as nothing
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time_limit"
+    INVALID = "invalid"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Quantities by offer index and shortfall by material, as the solver returned them."""
+
+    quantities: dict[int, float]
+    shortfall: dict[str, float]
+    objective: float
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: Status
+    solver: str
+    seconds: float
+    plan: Plan | None = None
+    duals: dict[str, float] = field(default_factory=dict)  # Limit.name -> dual or reduced cost
+    message: str = ""
+
+
+class SolverUnavailable(RuntimeError):
+    """The requested solver is not installed."""
+
+
+@cache
+def _silence_highs_banner() -> None:
+    """highspy prints a banner to the process's stdout the first time it is used; swallow it."""
+    import highspy
+
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def make_solver(name: str, time_limit: float, mip: bool = True) -> LpSolver:
+    if name == "highs":
+        _silence_highs_banner()
+        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, mip=mip, threads=1)
+    elif name == "cbc":
+        solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, mip=mip)
+        if not solver.available():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, mip=mip)
+    else:
+        raise SolverUnavailable(f"Unknown solver '{name}'; choose one of {', '.join(SOLVERS)}.")
+    if not solver.available():
+        raise SolverUnavailable(f"The solver '{name}' is not installed on this machine.")
+    return solver
+
+
+def solve(problem: Problem, solver: str = "highs", time_limit: float = 60.0) -> SolveResult:
+    """Build and solve the model; for an integer model, also solve the LP with the choices fixed
+    to get the duals of the limits."""
+    started = time.perf_counter()
+    model = build_model(problem)
+    status, plan, message = _run(model, make_solver(solver, time_limit), time_limit, started)
+    duals: dict[str, float] = {}
+    if plan is not None and status is Status.OPTIMAL:
+        if model.used:
+            fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
+            lp = build_model(problem, fixed_use=fixed_use)
+            remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+            lp_status, _, _ = _run(lp, make_solver(solver, remaining, mip=False), remaining,
+                                   time.perf_counter())
+            if lp_status is Status.OPTIMAL:
+                duals = _duals(lp)
+        else:
+            duals = _duals(model)
+    return SolveResult(status, solver, time.perf_counter() - started, plan, duals, message)
+
+
+def _run(
+    model: SourcingModel, solver: LpSolver, time_limit: float, started: float
+) -> tuple[Status, Plan | None, str]:
+    lp = model.lp
+    try:
+        lp.solve(solver)
+    except pulp.PulpSolverError as exc:
+        return Status.ERROR, None, f"The solver failed: {exc}"
+    if lp.sol_status == pulp.LpSolutionOptimal:
+        return Status.OPTIMAL, _plan(model), ""
+    if lp.sol_status == pulp.LpSolutionIntegerFeasible:
+        return Status.TIME_LIMIT, _plan(model), (
+            f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is not "
+            "proven to be the cheapest."
+        )
+    if lp.status == pulp.LpStatusInfeasible or lp.sol_status == pulp.LpSolutionInfeasible:
+        return Status.INFEASIBLE, None, "No plan meets every limit."
+    if time.perf_counter() - started >= 0.95 * time_limit:
+        return Status.TIME_LIMIT, None, (
+            f"The solver found no plan within the time limit ({time_limit:g} s)."
+        )
+    return Status.ERROR, None, (
+        f"The solver ended with status '{pulp.LpStatus[lp.status]}' and no usable plan."
+    )
+
+
+def _plan(model: SourcingModel) -> Plan:
+    def value(variable: pulp.LpVariable) -> float:
+        number = variable.value()
+        return 0.0 if number is None or abs(number) < ZERO else float(number)
+
+    return Plan(
+        {index: value(x) for index, x in model.quantity.items()},
+        {material: value(s) for material, s in model.shortfall.items()},
+        float(pulp.value(model.lp.objective) or 0.0),
+    )
+
+
+def _duals(model: SourcingModel) -> dict[str, float]:
+    return {limit.name: _dual(model, limit) for limit in model.limits}
+
+
+def _dual(model: SourcingModel, limit: Limit) -> float:
+    if limit.kind is LimitKind.CAPACITY:
+        return float(model.quantity[limit.offers[0]].dj or 0.0)
+    assert limit.constraint is not None
+    return float(limit.constraint.pi or 0.0)

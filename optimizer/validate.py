@@ -1,0 +1,444 @@
+"""Validate a workbook's sheets once, at the boundary, into a `Problem`.
+
+Every problem is collected with its `Sheet!Cell`, what was found and what is accepted;
+`validate` raises `InvalidWorkbook` with all of them, or returns the problem and warnings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from openpyxl.utils import get_column_letter
+from pydantic import BaseModel, ValidationError
+
+from optimizer.cells import CONVERTERS, CellProblem, describe
+from optimizer.diagnostics import Diagnostic, InvalidWorkbook, Level, error, info, warning
+from optimizer.models import (
+    Country,
+    CountryRow,
+    DemandRow,
+    Group,
+    GroupRow,
+    Material,
+    Offer,
+    OfferRow,
+    Problem,
+    Settings,
+)
+from optimizer.read import Cell, Sheet, Workbook
+from optimizer.schema import (
+    DEMAND,
+    SETTINGS_BY_KEY,
+    SHEETS,
+    SHEETS_BY_KEY,
+    SheetSpec,
+    normalize,
+)
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+HEADER_SEARCH_ROWS = 11  # the header row may have up to ten rows of titles above it
+
+
+def is_contract_sheet(name: str) -> bool:
+    return normalize(name) in SHEETS_BY_KEY
+
+
+@dataclass
+class Table:
+    """A contract sheet's data rows: `(excel_row, {column: cell})`, blanks left out."""
+
+    spec: SheetSpec
+    sheet: str  # the sheet's name as written in the workbook
+    letters: dict[str, str]  # column name -> column letter
+    rows: list[tuple[int, dict[str, Cell]]]
+
+    def ref(self, column: str, row: int) -> str:
+        return f"{self.letters[column]}{row}"
+
+
+@dataclass
+class Collector:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.level is Level.ERROR for d in self.diagnostics)
+
+
+def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
+    """Return the resolved problem and the warnings, or raise InvalidWorkbook with every error."""
+    found = Collector()
+    tables = _find_tables(workbook, found)
+    offers_table, demand_table = tables.get("offers"), tables.get("demand")
+    if offers_table is None or demand_table is None:
+        raise InvalidWorkbook(_sorted(found.diagnostics))
+
+    settings = _settings(tables.get("settings"), found)
+    groups = _groups(tables.get("groups"), found)
+    countries, defaults = _countries(
+        tables.get("countries"), groups, tables.get("groups") is not None, found
+    )
+    materials = _materials(demand_table, settings, found)
+    offers = _offers(offers_table, materials, countries, defaults, settings, found)
+    if "scenarios" in tables:
+        found.add(info(tables["scenarios"].sheet, "", "Scenarios are not evaluated yet."))
+    if found.has_errors or settings is None:
+        raise InvalidWorkbook(_sorted(found.diagnostics))
+    problem = Problem(
+        offers=offers, materials=materials, countries=countries, groups=groups, settings=settings
+    )
+    return problem, _sorted(found.diagnostics)
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    order = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2}
+    return sorted(diagnostics, key=lambda d: order[d.level])
+
+
+# --- sheets, header rows and columns ---------------------------------------------------------
+
+
+def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
+    by_key: dict[str, str] = {}
+    for name in workbook.sheet_names:
+        key = normalize(name)
+        if key not in SHEETS_BY_KEY:
+            found.add(warning(name, "", f"Sheet '{name}' is not used by the optimizer; ignored."))
+        elif key in by_key:
+            found.add(error(name, "", f"Sheets '{by_key[key]}' and '{name}' have the same name; "
+                                      "keep only one of them."))
+        else:
+            by_key[key] = name
+    tables: dict[str, Table] = {}
+    for spec in SHEETS:
+        key = normalize(spec.name)
+        if key not in by_key:
+            if spec.required:
+                sheets = ", ".join(workbook.sheet_names) or "none"
+                found.add(error(spec.name, "", f"The workbook has no '{spec.name}' sheet "
+                                               f"({spec.help}). Sheets found: {sheets}."))
+            continue
+        if key in by_key and by_key[key] in workbook.sheets:
+            table = _table(spec, workbook.sheets[by_key[key]], found)
+            if table is not None:
+                tables[key] = table
+    return tables
+
+
+def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
+    if sheet.hidden:
+        found.add(warning(sheet.name, "", f"Sheet '{sheet.name}' is hidden; it was read anyway."))
+    required = {c.name for c in spec.required_columns}
+    known = {normalize(c.name): c.name for c in spec.columns}
+    header_index = None
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        names = {normalize(v) for v in row if isinstance(v, str)}
+        if required <= names:
+            header_index = index
+            break
+    if header_index is None:
+        found.add(_missing_header(spec, sheet))
+        return None
+    header_row = header_index + 1
+    letters: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    for position, value in enumerate(sheet.rows[header_index]):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        letter = get_column_letter(position + 1)
+        name = known.get(normalize(value)) if isinstance(value, str) else None
+        if name is None:
+            found.add(warning(sheet.name, f"{letter}{header_row}",
+                              f"Column '{describe(value).strip(chr(39))}' is not used by the "
+                              "optimizer; ignored."))
+        elif name in letters:
+            found.add(error(sheet.name, f"{letter}{header_row}",
+                            f"Column '{name}' appears twice ({letters[name]}{header_row} and "
+                            f"{letter}{header_row}); keep only one."))
+        else:
+            letters[name], positions[name] = letter, position
+    rows: list[tuple[int, dict[str, Cell]]] = []
+    for index in range(header_index + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        cells = {name: row[p] for name, p in positions.items() if p < len(row)}
+        cells = {name: v for name, v in cells.items() if not _blank(v)}
+        if cells:
+            rows.append((index + 1, cells))
+    return Table(spec, sheet.name, letters, rows)
+
+
+def _blank(value: Cell) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _missing_header(spec: SheetSpec, sheet: Sheet) -> Diagnostic:
+    required = [c.name for c in spec.required_columns]
+    best_row, best_names = 0, set[str]()
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        names = {normalize(v) for v in row if isinstance(v, str)}
+        if len(names & set(required)) > len(best_names & set(required)):
+            best_row, best_names = index, names
+    missing = [name for name in required if name not in best_names]
+    if not any(sheet.rows[:HEADER_SEARCH_ROWS]):
+        return error(sheet.name, "A1", f"Sheet '{sheet.name}' is empty; it needs a header row "
+                                       f"with the columns {', '.join(required)}.")
+    return error(
+        sheet.name, f"A{best_row + 1}",
+        f"No header row with all required columns ({', '.join(required)}) in the first "
+        f"{HEADER_SEARCH_ROWS} rows; missing: {', '.join(missing)}.",
+    )
+
+
+def _parse_rows(
+    table: Table, model: type[M], found: Collector
+) -> list[tuple[int, M]]:
+    """Validate each data row into `model`, collecting every cell's problem."""
+    parsed: list[tuple[int, M]] = []
+    for row, cells in table.rows:
+        try:
+            parsed.append((row, model.model_validate(cells)))
+        except ValidationError as exc:
+            for problem in exc.errors():
+                column = str(problem["loc"][0])
+                if problem["type"] == "missing":
+                    column_spec = next(c for c in table.spec.columns if c.name == column)
+                    letter = table.letters.get(column)
+                    cell = f"{letter}{row}" if letter else ""
+                    found.add(error(table.sheet, cell,
+                                    f"{column} is blank; expected {_expected(column_spec.kind)}."))
+                else:
+                    found.add(error(table.sheet, table.ref(column, row),
+                                    f"{column} {problem['msg']}."))
+    return parsed
+
+
+def _expected(kind: Any) -> str:
+    return {
+        "text": "a name",
+        "amount": "a number of 0 or more",
+        "positive": "a number above 0",
+        "share": "a share such as 40%",
+        "risk": "a risk score from 0 to 100",
+        "count": "a whole number of 1 or more",
+        "yes/no": "yes or no",
+        "factor": "a number of 0 or more",
+    }[str(kind)]
+
+
+def _duplicates(
+    table: Table, rows: list[tuple[int, M]], key: str, found: Collector
+) -> dict[str, tuple[int, M]]:
+    unique: dict[str, tuple[int, M]] = {}
+    for row, item in rows:
+        name = getattr(item, key)
+        if name in unique:
+            found.add(error(table.sheet, table.ref(key, row),
+                            f"{key} '{name}' appears again (first in row {unique[name][0]}); "
+                            "each may appear only once."))
+        else:
+            unique[name] = (row, item)
+    return unique
+
+
+# --- one function per sheet --------------------------------------------------------------------
+
+
+def _settings(table: Table | None, found: Collector) -> Settings | None:
+    if table is None:
+        return Settings()
+    values: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for row, cells in table.rows:
+        name_cell = cells.get("setting")
+        if name_cell is None:
+            found.add(error(table.sheet, table.ref("setting", row),
+                            "setting is blank but the row has a value; name the setting."))
+            continue
+        key = normalize(name_cell)
+        spec = SETTINGS_BY_KEY.get(key)
+        if spec is None:
+            found.add(warning(table.sheet, table.ref("setting", row),
+                              f"Setting {describe(name_cell)} is not known; ignored. Known "
+                              f"settings: {', '.join(SETTINGS_BY_KEY)}."))
+            continue
+        if key in seen:
+            found.add(error(table.sheet, table.ref("setting", row),
+                            f"Setting '{spec.name}' appears again (first in row {seen[key]})."))
+            continue
+        seen[key] = row
+        value = cells.get("value")
+        if value is None:
+            continue
+        try:
+            if spec.kind is None:
+                word = normalize(value)
+                if word not in spec.choices:
+                    raise CellProblem(f"is {describe(value)}; expected {' or '.join(spec.choices)}")
+                values[spec.name] = word
+            else:
+                values[spec.name] = CONVERTERS[spec.kind](value)
+        except CellProblem as problem:
+            cell = table.ref("value", row) if "value" in table.letters else ""
+            found.add(error(table.sheet, cell, f"{spec.name} {problem}."))
+    return Settings.model_validate(values)
+
+
+def _groups(table: Table | None, found: Collector) -> dict[str, Group]:
+    if table is None:
+        return {}
+    rows = _duplicates(table, _parse_rows(table, GroupRow, found), "group", found)
+    groups: dict[str, Group] = {}
+    for name, (row, item) in rows.items():
+        if item.min_share is not None and item.max_share is not None and (
+            item.min_share > item.max_share
+        ):
+            found.add(error(table.sheet, table.ref("min_share", row),
+                            f"min_share {item.min_share:.0%} of group '{name}' is above its "
+                            f"max_share {item.max_share:.0%}."))
+        groups[name] = Group(name=name, max_share=item.max_share, min_share=item.min_share)
+    return groups
+
+
+@dataclass(frozen=True)
+class CountryDefaults:
+    """What a country gives its offers when their own cells are blank."""
+
+    risk: float | None
+    tariff: float | None
+    embargo: bool
+
+
+def _countries(
+    table: Table | None, groups: dict[str, Group], has_groups_sheet: bool, found: Collector
+) -> tuple[dict[str, Country], dict[str, CountryDefaults]]:
+    if table is None:
+        return {}, {}
+    rows = _duplicates(table, _parse_rows(table, CountryRow, found), "country", found)
+    countries: dict[str, Country] = {}
+    for name, (row, item) in rows.items():
+        if item.group is not None and item.group not in groups:
+            message = f"group '{item.group}' is not listed in the Groups sheet"
+            if has_groups_sheet:
+                found.add(error(table.sheet, table.ref("group", row),
+                                f"{message}{_did_you_mean(item.group, groups)}; add it there or "
+                                "correct the name."))
+            else:
+                found.add(warning(table.sheet, table.ref("group", row),
+                                  f"{message} (there is no Groups sheet), so it has no effect."))
+        countries[name] = Country(name=name, max_share=item.max_share, group=item.group)
+    defaults = {
+        name: CountryDefaults(item.risk, item.tariff, item.embargo)
+        for name, (_, item) in rows.items()
+    }
+    return countries, defaults
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _materials(table: Table, settings: Settings | None, found: Collector) -> dict[str, Material]:
+    rows = _duplicates(table, _parse_rows(table, DemandRow, found), "material", found)
+    if not rows and not found.has_errors:
+        found.add(error(table.sheet, "", "The Demand sheet lists no material; add one row per "
+                                         "material with the quantity to source."))
+    defaults = settings or Settings()
+    return {
+        name: Material(
+            name=name,
+            quantity=item.quantity,
+            max_country_share=_first(item.max_country_share, defaults.max_country_share),
+            max_supplier_share=_first(item.max_supplier_share, defaults.max_supplier_share),
+            max_avg_risk=_first(item.max_avg_risk, defaults.max_avg_risk),
+            max_suppliers=item.max_suppliers,
+            row=row,
+        )
+        for name, (row, item) in rows.items()
+    }
+
+
+def _first(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+def _offers(
+    table: Table,
+    materials: dict[str, Material],
+    countries: dict[str, Country],
+    country_defaults: dict[str, CountryDefaults],
+    settings: Settings | None,
+    found: Collector,
+) -> list[Offer]:
+    rows = _parse_rows(table, OfferRow, found)
+    risk_matters = settings is not None and (
+        settings.risk_price > 0 or any(m.max_avg_risk is not None for m in materials.values())
+    )
+    seen: dict[tuple[str, str], int] = {}
+    offers: list[Offer] = []
+    for row, item in rows:
+        key = (item.supplier, item.material)
+        if key in seen:
+            found.add(error(table.sheet, table.ref("supplier", row),
+                            f"supplier '{item.supplier}' already offers '{item.material}' in row "
+                            f"{seen[key]}; each (supplier, material) pair may appear only once."))
+            continue
+        seen[key] = row
+        if item.material not in materials:
+            listed = ", ".join(materials) or "none"
+            found.add(error(table.sheet, table.ref("material", row),
+                            f"material '{item.material}' is not in the Demand sheet"
+                            f"{_did_you_mean(item.material, materials)}; materials there: "
+                            f"{listed}."))
+            continue
+        if countries and item.country not in countries:
+            hint = _did_you_mean(item.country, countries)
+            if hint:
+                found.add(error(table.sheet, table.ref("country", row),
+                                f"country '{item.country}' is not in the Countries sheet{hint}; "
+                                "correct the spelling or add the country there."))
+                continue
+            found.add(info(table.sheet, table.ref("country", row),
+                           f"country '{item.country}' is not in the Countries sheet; only the "
+                           "default limits apply to it."))
+        defaults = country_defaults.get(item.country, CountryDefaults(None, None, False))
+        risk = _first(item.risk, defaults.risk)
+        if risk is None and risk_matters:
+            found.add(warning(table.sheet, table.ref("supplier", row),
+                              f"No risk score for '{item.supplier}' ({item.country}) in Offers or "
+                              "Countries; its risk is taken as 0."))
+        if item.min_order and item.capacity is not None and item.min_order > item.capacity:
+            found.add(warning(table.sheet, table.ref("min_order", row),
+                              f"min_order {describe(item.min_order)} is above the capacity "
+                              f"{describe(item.capacity)}; this offer can never be used."))
+        offers.append(Offer(
+            index=len(offers),
+            supplier=item.supplier,
+            country=item.country,
+            material=item.material,
+            unit_price=item.unit_price,
+            capacity=item.capacity,
+            freight=item.freight,
+            tariff=_first(item.tariff, _first(defaults.tariff, 0.0)),
+            risk=_first(risk, 0.0),
+            min_order=item.min_order,
+            fixed_cost=item.fixed_cost,
+            current_quantity=item.current_quantity,
+            embargoed=defaults.embargo,
+            row=row,
+        ))
+    if not rows and not found.has_errors:
+        found.add(error(table.sheet, "", "The Offers sheet lists no offer; add one row per "
+                                         "supplier offer."))
+    for name in materials:
+        if not any(o.material == name for o in offers) and not found.has_errors:
+            found.add(warning(DEMAND.name, "", f"No offer for material '{name}'."))
+    return offers
+

@@ -1,0 +1,43 @@
+"""Shared helpers: build small input workbooks in code (no opaque binary fixtures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+
+def make_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """Write `sheets` (name -> rows, first row usually the header) to an .xlsx with openpyxl.
+
+    Strings starting with '=' become formulas (without a saved value), as openpyxl writes them.
+    """
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+OFFERS_HEADER = ["supplier", "country", "material", "unit_price", "capacity"]
+
+
+@pytest.fixture
+def simple_sheets() -> dict[str, list[list[Any]]]:
+    """Three offers of one material, 100 units, China capped at 50%: the cheapest plan is
+    China 50 @ 10, Japan 30 @ 12, Korea 20 @ 15 = 1,160."""
+    return {
+        "Offers": [
+            OFFERS_HEADER,
+            ["ChinaCo", "China", "Ga", 10, 100],
+            ["JapanCo", "Japan", "Ga", 12, 30],
+            ["KoreaCo", "Korea", "Ga", 15, 100],
+        ],
+        "Demand": [["material", "quantity"], ["Ga", 100]],
+        "Countries": [["country", "max_share"], ["China", 0.5], ["Japan", None], ["Korea", None]],
+    }
