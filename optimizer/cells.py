@@ -46,9 +46,7 @@ def describe(value: Any) -> str:
 
 def _reject_special(value: Any, expected: str) -> None:
     if isinstance(value, CellError):
-        raise CellProblem(
-            f"is {describe(value)}; fix the formula or type {expected} in the cell"
-        )
+        raise CellProblem(f"is {describe(value)}; fix the formula or type {expected} in the cell")
     if isinstance(value, FormulaWithoutValue):
         raise CellProblem(
             "holds a formula whose result was never saved (the file was probably written by "

@@ -22,7 +22,7 @@ DEFAULT_INPUTS = Path("inputs")
 DEFAULT_OUTPUTS = Path("outputs")
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sourcing-optimizer")
 def main() -> None:
     """Find the cheapest supplier mix under country caps and risk limits."""
@@ -30,22 +30,38 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_OUTPUTS, show_default=True, help="Folder for the output workbooks.")
-@click.option("--solver", type=click.Choice(SOLVERS), default=None,
-              help="Solver for every workbook (default: each workbook's setting, else highs).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds per solve (default: each workbook's setting, else 60).")
-def run(paths: tuple[Path, ...], out_dir: Path, solver: str | None,
-        time_limit: float | None) -> None:
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUTPUTS,
+    show_default=True,
+    help="Folder for the output workbooks.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(SOLVERS),
+    default=None,
+    help="Solver for every workbook (default: each workbook's setting, else highs).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds per solve (default: each workbook's setting, else 60).",
+)
+def run(
+    paths: tuple[Path, ...], out_dir: Path, solver: str | None, time_limit: float | None
+) -> None:
     """Solve every workbook in PATHS (files or folders; default: inputs/)."""
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         click.echo(f"{path}: no such file or folder", err=True)
     workbooks = find_workbooks(paths or (DEFAULT_INPUTS,))
     if not workbooks:
-        click.echo(f"No workbooks found in {', '.join(map(str, paths or (DEFAULT_INPUTS,)))}.",
-                   err=True)
+        click.echo(
+            f"No workbooks found in {', '.join(map(str, paths or (DEFAULT_INPUTS,)))}.", err=True
+        )
     options = RunOptions(solver=solver, time_limit=time_limit)
     worst = 2 if missing else 0
     for path in workbooks:

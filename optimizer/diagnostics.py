@@ -1,4 +1,4 @@
-"""What the tool has to tell the analyst about a workbook: errors, warnings and notes with their cell."""
+"""What the tool tells the analyst about a workbook: errors, warnings and notes, with their cell."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2}
 
 
 @dataclass(frozen=True)

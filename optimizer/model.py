@@ -146,12 +146,12 @@ def add_use_decisions(model: SourcingModel, fixed_use: Mapping[int, bool] | None
     for material, offers in problem.offers_by_material.items():
         every = problem.materials[material].max_suppliers is not None
         for offer in offers:
-            if problem.upper_bound(offer) <= 0 or not (every or offer.min_order or offer.fixed_cost):
+            if problem.upper_bound(offer) <= 0 or not (
+                every or offer.min_order or offer.fixed_cost
+            ):
                 continue
             if fixed_use is None:
-                model.used[offer.index] = model.lp.add_variable(
-                    f"y_{offer.index}", cat=LpBinary
-                )
+                model.used[offer.index] = model.lp.add_variable(f"y_{offer.index}", cat=LpBinary)
             elif fixed_use.get(offer.index):
                 model.fixed_cost += offer.fixed_cost or 0.0
 
@@ -164,8 +164,9 @@ def add_demand(model: SourcingModel) -> None:
         terms = [(model.quantity[o.index], 1.0) for o in problem.offers_by_material[name]]
         if name in model.shortfall:
             terms.append((model.shortfall[name], 1.0))
-        row = LpConstraint(LpAffineExpression(terms), LpConstraintEQ, f"demand_{number}",
-                           material.quantity)
+        row = LpConstraint(
+            LpAffineExpression(terms), LpConstraintEQ, f"demand_{number}", material.quantity
+        )
         model.demand[name] = row
         rows.append((f"demand_{number}", row))
     model.add(rows)
@@ -175,10 +176,13 @@ def add_capacity_limits(model: SourcingModel) -> None:
     r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost)."""
     problem = model.problem
     for offer in problem.offers:
-        if offer.capacity is not None and not offer.embargoed:
-            if offer.capacity <= problem.materials[offer.material].quantity:
-                model.limits.append(Limit(LimitKind.CAPACITY, offer.material, offer.supplier,
-                                          (offer.index,), offer.capacity))
+        capacity = offer.capacity
+        if capacity is None or offer.embargoed:
+            continue
+        if capacity <= problem.materials[offer.material].quantity:
+            model.limits.append(
+                Limit(LimitKind.CAPACITY, offer.material, offer.supplier, (offer.index,), capacity)
+            )
 
 
 def add_supplier_caps(model: SourcingModel) -> None:
@@ -190,10 +194,22 @@ def add_supplier_caps(model: SourcingModel) -> None:
         bound = material.max_supplier_share * material.quantity
         if bound < problem.upper_bound(offer):
             name = f"supplier_cap_{offer.index}"
-            row = LpConstraint(LpAffineExpression([(model.quantity[offer.index], 1.0)]),
-                               LpConstraintLE, name, bound)
-            model.limits.append(Limit(LimitKind.SUPPLIER_CAP, offer.material, offer.supplier,
-                                      (offer.index,), bound, row))
+            row = LpConstraint(
+                LpAffineExpression([(model.quantity[offer.index], 1.0)]),
+                LpConstraintLE,
+                name,
+                bound,
+            )
+            model.limits.append(
+                Limit(
+                    LimitKind.SUPPLIER_CAP,
+                    offer.material,
+                    offer.supplier,
+                    (offer.index,),
+                    bound,
+                    row,
+                )
+            )
             rows.append((name, row))
     model.add(rows)
 
@@ -212,10 +228,22 @@ def add_country_caps(model: SourcingModel) -> None:
             if cap >= FULL_SHARE:
                 continue
             row_name = f"country_cap_{m_number}_{c_number}"
-            row = LpConstraint(LpAffineExpression([(model.quantity[o], 1.0) for o in offers]),
-                               LpConstraintLE, row_name, cap * material.quantity)
-            model.limits.append(Limit(LimitKind.COUNTRY_CAP, name, country, tuple(offers),
-                                      cap * material.quantity, row))
+            row = LpConstraint(
+                LpAffineExpression([(model.quantity[o], 1.0) for o in offers]),
+                LpConstraintLE,
+                row_name,
+                cap * material.quantity,
+            )
+            model.limits.append(
+                Limit(
+                    LimitKind.COUNTRY_CAP,
+                    name,
+                    country,
+                    tuple(offers),
+                    cap * material.quantity,
+                    row,
+                )
+            )
             rows.append((row_name, row))
     model.add(rows)
 
@@ -240,15 +268,17 @@ def add_group_shares(model: SourcingModel) -> None:
                 row_name = f"group_max_{m_number}_{g_number}"
                 bound = spec.max_share * material.quantity
                 row = LpConstraint(expression, LpConstraintLE, row_name, bound)
-                model.limits.append(Limit(LimitKind.GROUP_MAX, name, group, tuple(offers),
-                                          bound, row))
+                model.limits.append(
+                    Limit(LimitKind.GROUP_MAX, name, group, tuple(offers), bound, row)
+                )
                 rows.append((row_name, row))
             if spec.min_share:
                 row_name = f"group_min_{m_number}_{g_number}"
                 bound = spec.min_share * material.quantity
                 row = LpConstraint(expression.copy(), LpConstraintGE, row_name, bound)
-                model.limits.append(Limit(LimitKind.GROUP_MIN, name, group, tuple(offers),
-                                          bound, row))
+                model.limits.append(
+                    Limit(LimitKind.GROUP_MIN, name, group, tuple(offers), bound, row)
+                )
                 rows.append((row_name, row))
     model.add(rows)
 
@@ -266,14 +296,15 @@ def add_risk_caps(model: SourcingModel) -> None:
         row_name = f"risk_cap_{number}"
         terms = [(model.quantity[o.index], o.risk - cap) for o in offers]
         row = LpConstraint(LpAffineExpression(terms), LpConstraintLE, row_name, 0.0)
-        model.limits.append(Limit(LimitKind.RISK_CAP, name, name,
-                                  tuple(o.index for o in offers), cap, row))
+        model.limits.append(
+            Limit(LimitKind.RISK_CAP, name, name, tuple(o.index for o in offers), cap, row)
+        )
         rows.append((row_name, row))
     model.add(rows)
 
 
 def add_spend_caps(model: SourcingModel) -> None:
-    r"""sum_{o from c} l_o x_o <= S t for every country c, with t = sum_o l_o x_o the total spend."""
+    r"""sum_{o from c} l_o x_o <= S t for every country c; t = sum_o l_o x_o is the total spend."""
     problem = model.problem
     cap = problem.settings.max_country_spend_share
     if cap is None or cap >= FULL_SHARE:
@@ -283,13 +314,20 @@ def add_spend_caps(model: SourcingModel) -> None:
     for offer in problem.offers:
         by_country[offer.country].append(offer.index)
     spend = [(model.quantity[o.index], o.landed_unit_cost) for o in problem.offers]
-    rows = [("total_spend", LpConstraint(LpAffineExpression([*spend, (total, -1.0)]),
-                                         LpConstraintEQ, "total_spend", 0.0))]
+    rows = [
+        (
+            "total_spend",
+            LpConstraint(
+                LpAffineExpression([*spend, (total, -1.0)]), LpConstraintEQ, "total_spend", 0.0
+            ),
+        )
+    ]
     for number, (country, offers) in enumerate(by_country.items()):
         row_name = f"spend_cap_{number}"
         terms = [(model.quantity[o], problem.offers[o].landed_unit_cost) for o in offers]
-        row = LpConstraint(LpAffineExpression([*terms, (total, -cap)]), LpConstraintLE,
-                           row_name, 0.0)
+        row = LpConstraint(
+            LpAffineExpression([*terms, (total, -cap)]), LpConstraintLE, row_name, 0.0
+        )
         model.limits.append(Limit(LimitKind.SPEND_CAP, "", country, tuple(offers), cap, row))
         rows.append((row_name, row))
     model.add(rows)
@@ -303,12 +341,29 @@ def add_min_orders(model: SourcingModel) -> None:
         offer = problem.offers[index]
         x = model.quantity[index]
         upper = problem.upper_bound(offer)
-        rows.append((f"use_{index}", LpConstraint(LpAffineExpression([(x, 1.0), (used, -upper)]),
-                                                  LpConstraintLE, f"use_{index}", 0.0)))
+        rows.append(
+            (
+                f"use_{index}",
+                LpConstraint(
+                    LpAffineExpression([(x, 1.0), (used, -upper)]),
+                    LpConstraintLE,
+                    f"use_{index}",
+                    0.0,
+                ),
+            )
+        )
         if offer.min_order:
-            rows.append((f"min_order_{index}",
-                         LpConstraint(LpAffineExpression([(x, 1.0), (used, -offer.min_order)]),
-                                      LpConstraintGE, f"min_order_{index}", 0.0)))
+            rows.append(
+                (
+                    f"min_order_{index}",
+                    LpConstraint(
+                        LpAffineExpression([(x, 1.0), (used, -offer.min_order)]),
+                        LpConstraintGE,
+                        f"min_order_{index}",
+                        0.0,
+                    ),
+                )
+            )
     model.add(rows)
 
 
@@ -317,21 +372,32 @@ def add_max_suppliers(model: SourcingModel) -> None:
     problem = model.problem
     rows = []
     for number, (name, material) in enumerate(problem.materials.items()):
-        used = [model.used[o.index] for o in problem.offers_by_material[name]
-                if o.index in model.used]
+        used = [
+            model.used[o.index] for o in problem.offers_by_material[name] if o.index in model.used
+        ]
         if material.max_suppliers is None or len(used) <= material.max_suppliers:
             continue
         row_name = f"max_suppliers_{number}"
-        rows.append((row_name, LpConstraint(LpAffineExpression([(y, 1.0) for y in used]),
-                                            LpConstraintLE, row_name, material.max_suppliers)))
+        rows.append(
+            (
+                row_name,
+                LpConstraint(
+                    LpAffineExpression([(y, 1.0) for y in used]),
+                    LpConstraintLE,
+                    row_name,
+                    material.max_suppliers,
+                ),
+            )
+        )
     model.add(rows)
 
 
 def set_objective(model: SourcingModel, risk_price: float) -> None:
     r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m."""
     problem = model.problem
-    terms = [(model.quantity[o.index], o.landed_unit_cost + risk_price * o.risk)
-             for o in problem.offers]
+    terms = [
+        (model.quantity[o.index], o.landed_unit_cost + risk_price * o.risk) for o in problem.offers
+    ]
     terms += [(used, problem.offers[i].fixed_cost or 0.0) for i, used in model.used.items()]
     penalty = problem.settings.shortfall_penalty or 0.0
     terms += [(s, penalty) for s in model.shortfall.values()]

@@ -96,6 +96,7 @@ class Material(Row):
     max_avg_risk: float | None
     max_suppliers: int | None
     row: int
+    quantity_cell: str  # where the demand stands, e.g. "B3"
 
 
 class Country(Row):
@@ -129,7 +130,7 @@ class Problem(BaseModel):
         return by_material
 
     def upper_bound(self, offer: Offer) -> float:
-        """Most the offer can supply: its capacity, at most its material's demand; 0 if embargoed."""
+        """Most the offer can supply: its capacity, at most the demand; 0 if embargoed."""
         if offer.embargoed:
             return 0.0
         demand = self.materials[offer.material].quantity

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.diagnostics import Diagnostic, InvalidWorkbook, error, info
+from optimizer.diagnostics import LEVEL_ORDER, Diagnostic, InvalidWorkbook, Level, error, info
+from optimizer.explain import explain_infeasible
 from optimizer.model import build_model
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
@@ -92,30 +93,52 @@ def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions
         problem, diagnostics = load_problem(path)
     except InvalidWorkbook as invalid:
         write_workbook(output, invalid_tables(run, invalid.diagnostics))
-        return Outcome(path, output, Status.INVALID, None, time.perf_counter() - started,
-                       str(invalid))
+        return Outcome(
+            path,
+            output,
+            Status.INVALID,
+            None,
+            time.perf_counter() - started,
+            _first_error(invalid.diagnostics),
+        )
     settings = problem.settings
     solver = options.solver or settings.solver
     time_limit = options.time_limit or settings.time_limit
     result = solve(problem, solver, time_limit)
     result, extra = _checked(problem, result)
-    diagnostics = [*diagnostics, *extra]
+    diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
     limits = build_model(problem).limits if result.plan is not None else []
     write_workbook(output, result_tables(run, problem, result, limits, diagnostics))
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
-    return Outcome(path, output, result.status, cost, time.perf_counter() - started,
-                   result.message)
+    return Outcome(
+        path, output, result.status, cost, time.perf_counter() - started, _first_error(diagnostics)
+    )
+
+
+def _first_error(diagnostics: list[Diagnostic]) -> str:
+    """The first error, with where it stands and how many more there are."""
+    errors = [d for d in diagnostics if d.level is Level.ERROR]
+    if not errors:
+        return ""
+    first = errors[0]
+    where = f"{first.sheet}!{first.cell}: " if first.cell else ""
+    extra = len(errors) - 1
+    more = f" (and {extra} more error{'s' * (extra > 1)}; see Diagnostics)" if extra else ""
+    return f"{where}{first.message}{more}"
 
 
 def _checked(problem: Problem, result: SolveResult) -> tuple[SolveResult, list[Diagnostic]]:
     """Keep the plan only if it passes verification; say why in the diagnostics."""
+    if result.status is Status.INFEASIBLE:
+        return result, explain_infeasible(problem)
     if result.plan is None:
-        notes = [error("", "", result.message)] if result.message else []
-        return result, notes
+        return result, [error("", "", result.message)]
     violations = verify(problem, result.plan)
     if violations:
-        message = ("The solver returned a plan that breaks the limits, so it is not written "
-                   f"as a recommendation: {'; '.join(violations[:5])}.")
+        message = (
+            "The solver returned a plan that breaks the limits, so it is not written "
+            f"as a recommendation: {'; '.join(violations[:5])}."
+        )
         status = Status.TIME_LIMIT if result.status is Status.TIME_LIMIT else Status.ERROR
         broken = SolveResult(status, result.solver, result.seconds, None, {}, message)
         return broken, [error("", "", message)]

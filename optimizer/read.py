@@ -57,7 +57,7 @@ class Workbook:
 
 
 def read_workbook(path: Path, wanted: Callable[[str], bool]) -> Workbook:
-    """Read the sheets whose name satisfies `wanted`; raise InvalidWorkbook if the file can't be read."""
+    """Read the sheets whose name passes `wanted`; raise InvalidWorkbook if it cannot be read."""
     suffix = path.suffix.lower()
     if suffix not in WORKBOOK_SUFFIXES:
         raise unreadable(f"{path.name} is not a workbook (.xlsx, .xlsm, .xls or .ods).")
@@ -156,8 +156,10 @@ def _read_with_calamine(path: Path, wanted: Callable[[str], bool]) -> Workbook:
     book = python_calamine.CalamineWorkbook.from_path(str(path))
     try:
         sheets: dict[str, Sheet] = {}
-        visible = {m.name: m.visible == python_calamine.SheetVisibleEnum.Visible
-                   for m in book.sheets_metadata}
+        visible = {
+            m.name: m.visible == python_calamine.SheetVisibleEnum.Visible
+            for m in book.sheets_metadata
+        }
         for name in book.sheet_names:
             if not wanted(name):
                 continue

@@ -16,13 +16,34 @@ from optimizer.verify import plan_cost
 BINDING = 1e-6  # relative slack under which a limit counts as binding
 
 SUMMARY_COLUMNS = ["item", "value"]
-ALLOCATION_COLUMNS = ["material", "supplier", "country", "quantity", "share",
-                      "landed_unit_cost", "cost", "unit_price", "tariff", "freight", "risk",
-                      "fixed_cost"]
+ALLOCATION_COLUMNS = [
+    "material",
+    "supplier",
+    "country",
+    "quantity",
+    "share",
+    "landed_unit_cost",
+    "cost",
+    "unit_price",
+    "tariff",
+    "freight",
+    "risk",
+    "fixed_cost",
+]
 MATERIALS_COLUMNS = ["material", "demand", "supplied", "shortfall", "cost", "avg_risk", "hhi"]
 COUNTRIES_COLUMNS = ["material", "country", "quantity", "share", "cap", "binding"]
-CONSTRAINTS_COLUMNS = ["constraint", "material", "subject", "limit", "value", "slack",
-                       "shadow_price", "unit", "limit_share", "id"]
+CONSTRAINTS_COLUMNS = [
+    "constraint",
+    "material",
+    "subject",
+    "limit",
+    "value",
+    "slack",
+    "shadow_price",
+    "unit",
+    "limit_share",
+    "id",
+]
 DIAGNOSTICS_COLUMNS = ["level", "sheet", "cell", "message"]
 
 
@@ -72,8 +93,10 @@ def result_tables(
             ("total_demand", sum(m.quantity for m in problem.materials.values())),
             ("total_shortfall", sum(plan.shortfall.values())),
             ("risk_cost", problem.settings.risk_price * _risk_units(problem, plan)),
-            ("shortfall_cost",
-             (problem.settings.shortfall_penalty or 0.0) * sum(plan.shortfall.values())),
+            (
+                "shortfall_cost",
+                (problem.settings.shortfall_penalty or 0.0) * sum(plan.shortfall.values()),
+            ),
         ]
     rows += [("materials", len(problem.materials)), ("offers", len(problem.offers))]
     if result.message:
@@ -99,9 +122,22 @@ def allocation_table(problem: Problem, plan: Plan) -> pd.DataFrame:
         if x <= ZERO:
             continue
         demand = problem.materials[o.material].quantity
-        rows.append((o.material, o.supplier, o.country, x, x / demand, o.landed_unit_cost,
-                     x * o.landed_unit_cost, o.unit_price, o.tariff, o.freight, o.risk,
-                     o.fixed_cost or 0.0))
+        rows.append(
+            (
+                o.material,
+                o.supplier,
+                o.country,
+                x,
+                x / demand,
+                o.landed_unit_cost,
+                x * o.landed_unit_cost,
+                o.unit_price,
+                o.tariff,
+                o.freight,
+                o.risk,
+                o.fixed_cost or 0.0,
+            )
+        )
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
 
 
@@ -127,12 +163,22 @@ def materials_table(problem: Problem, plan: Plan) -> pd.DataFrame:
         offers = problem.offers_by_material[name]
         q = [plan.quantities[o.index] for o in offers]
         supplied = sum(q)
-        cost = sum(x * o.landed_unit_cost + (o.fixed_cost or 0.0) * (x > ZERO)
-                   for x, o in zip(q, offers, strict=True))
+        cost = sum(
+            x * o.landed_unit_cost + (o.fixed_cost or 0.0) * (x > ZERO)
+            for x, o in zip(q, offers, strict=True)
+        )
         risk = sum(x * o.risk for x, o in zip(q, offers, strict=True))
-        rows.append((name, material.quantity, supplied, plan.shortfall.get(name, 0.0), cost,
-                     risk / supplied if supplied > ZERO else None,
-                     hhi(_country_amounts(problem, plan, name))))
+        rows.append(
+            (
+                name,
+                material.quantity,
+                supplied,
+                plan.shortfall.get(name, 0.0),
+                cost,
+                risk / supplied if supplied > ZERO else None,
+                hhi(_country_amounts(problem, plan, name)),
+            )
+        )
     return pd.DataFrame(rows, columns=MATERIALS_COLUMNS)
 
 
@@ -187,6 +233,18 @@ def constraints_table(
         if dual is not None:
             sign = 1.0 if limit.kind is LimitKind.GROUP_MIN else -1.0
             shadow = max(0.0, sign * dual * per_unit) + 0.0
-        rows.append((str(limit.kind), limit.material, limit.subject, bound, value,
-                     max(slack, 0.0), shadow, UNITS[limit.kind], share, limit.name))
+        rows.append(
+            (
+                str(limit.kind),
+                limit.material,
+                limit.subject,
+                bound,
+                value,
+                max(slack, 0.0),
+                shadow,
+                UNITS[limit.kind],
+                share,
+                limit.name,
+            )
+        )
     return pd.DataFrame(rows, columns=CONSTRAINTS_COLUMNS)

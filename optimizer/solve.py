@@ -99,8 +99,9 @@ def solve(problem: Problem, solver: str = "highs", time_limit: float = 60.0) -> 
             fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
             lp = build_model(problem, fixed_use=fixed_use)
             remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            lp_status, _, _ = _run(lp, make_solver(solver, remaining, mip=False), remaining,
-                                   time.perf_counter())
+            lp_status, _, _ = _run(
+                lp, make_solver(solver, remaining, mip=False), remaining, time.perf_counter()
+            )
             if lp_status is Status.OPTIMAL:
                 duals = _duals(lp)
         else:
@@ -119,18 +120,26 @@ def _run(
     if lp.sol_status == pulp.LpSolutionOptimal:
         return Status.OPTIMAL, _plan(model), ""
     if lp.sol_status == pulp.LpSolutionIntegerFeasible:
-        return Status.TIME_LIMIT, _plan(model), (
-            f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is not "
-            "proven to be the cheapest."
+        return (
+            Status.TIME_LIMIT,
+            _plan(model),
+            (
+                f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is not "
+                "proven to be the cheapest."
+            ),
         )
     if lp.status == pulp.LpStatusInfeasible or lp.sol_status == pulp.LpSolutionInfeasible:
         return Status.INFEASIBLE, None, "No plan meets every limit."
     if time.perf_counter() - started >= 0.95 * time_limit:
-        return Status.TIME_LIMIT, None, (
-            f"The solver found no plan within the time limit ({time_limit:g} s)."
+        return (
+            Status.TIME_LIMIT,
+            None,
+            (f"The solver found no plan within the time limit ({time_limit:g} s)."),
         )
-    return Status.ERROR, None, (
-        f"The solver ended with status '{pulp.LpStatus[lp.status]}' and no usable plan."
+    return (
+        Status.ERROR,
+        None,
+        (f"The solver ended with status '{pulp.LpStatus[lp.status]}' and no usable plan."),
     )
 
 

@@ -14,7 +14,15 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
 from optimizer.cells import CONVERTERS, CellProblem, describe
-from optimizer.diagnostics import Diagnostic, InvalidWorkbook, Level, error, info, warning
+from optimizer.diagnostics import (
+    LEVEL_ORDER,
+    Diagnostic,
+    InvalidWorkbook,
+    Level,
+    error,
+    info,
+    warning,
+)
 from optimizer.models import (
     Country,
     CountryRow,
@@ -98,8 +106,7 @@ def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    order = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2}
-    return sorted(diagnostics, key=lambda d: order[d.level])
+    return sorted(diagnostics, key=lambda d: LEVEL_ORDER[d.level])
 
 
 # --- sheets, header rows and columns ---------------------------------------------------------
@@ -112,8 +119,14 @@ def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
         if key not in SHEETS_BY_KEY:
             found.add(warning(name, "", f"Sheet '{name}' is not used by the optimizer; ignored."))
         elif key in by_key:
-            found.add(error(name, "", f"Sheets '{by_key[key]}' and '{name}' have the same name; "
-                                      "keep only one of them."))
+            found.add(
+                error(
+                    name,
+                    "",
+                    f"Sheets '{by_key[key]}' and '{name}' have the same name; "
+                    "keep only one of them.",
+                )
+            )
         else:
             by_key[key] = name
     tables: dict[str, Table] = {}
@@ -122,8 +135,14 @@ def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
         if key not in by_key:
             if spec.required:
                 sheets = ", ".join(workbook.sheet_names) or "none"
-                found.add(error(spec.name, "", f"The workbook has no '{spec.name}' sheet "
-                                               f"({spec.help}). Sheets found: {sheets}."))
+                found.add(
+                    error(
+                        spec.name,
+                        "",
+                        f"The workbook has no '{spec.name}' sheet "
+                        f"({spec.help}). Sheets found: {sheets}.",
+                    )
+                )
             continue
         if key in by_key and by_key[key] in workbook.sheets:
             table = _table(spec, workbook.sheets[by_key[key]], found)
@@ -155,13 +174,23 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
         letter = get_column_letter(position + 1)
         name = known.get(normalize(value)) if isinstance(value, str) else None
         if name is None:
-            found.add(warning(sheet.name, f"{letter}{header_row}",
-                              f"Column '{describe(value).strip(chr(39))}' is not used by the "
-                              "optimizer; ignored."))
+            found.add(
+                warning(
+                    sheet.name,
+                    f"{letter}{header_row}",
+                    f"Column '{describe(value).strip(chr(39))}' is not used by the "
+                    "optimizer; ignored.",
+                )
+            )
         elif name in letters:
-            found.add(error(sheet.name, f"{letter}{header_row}",
-                            f"Column '{name}' appears twice ({letters[name]}{header_row} and "
-                            f"{letter}{header_row}); keep only one."))
+            found.add(
+                error(
+                    sheet.name,
+                    f"{letter}{header_row}",
+                    f"Column '{name}' appears twice ({letters[name]}{header_row} and "
+                    f"{letter}{header_row}); keep only one.",
+                )
+            )
         else:
             letters[name], positions[name] = letter, position
     rows: list[tuple[int, dict[str, Cell]]] = []
@@ -187,18 +216,21 @@ def _missing_header(spec: SheetSpec, sheet: Sheet) -> Diagnostic:
             best_row, best_names = index, names
     missing = [name for name in required if name not in best_names]
     if not any(sheet.rows[:HEADER_SEARCH_ROWS]):
-        return error(sheet.name, "A1", f"Sheet '{sheet.name}' is empty; it needs a header row "
-                                       f"with the columns {', '.join(required)}.")
+        return error(
+            sheet.name,
+            "A1",
+            f"Sheet '{sheet.name}' is empty; it needs a header row "
+            f"with the columns {', '.join(required)}.",
+        )
     return error(
-        sheet.name, f"A{best_row + 1}",
+        sheet.name,
+        f"A{best_row + 1}",
         f"No header row with all required columns ({', '.join(required)}) in the first "
         f"{HEADER_SEARCH_ROWS} rows; missing: {', '.join(missing)}.",
     )
 
 
-def _parse_rows(
-    table: Table, model: type[M], found: Collector
-) -> list[tuple[int, M]]:
+def _parse_rows(table: Table, model: type[M], found: Collector) -> list[tuple[int, M]]:
     """Validate each data row into `model`, collecting every cell's problem."""
     parsed: list[tuple[int, M]] = []
     for row, cells in table.rows:
@@ -211,11 +243,17 @@ def _parse_rows(
                     column_spec = next(c for c in table.spec.columns if c.name == column)
                     letter = table.letters.get(column)
                     cell = f"{letter}{row}" if letter else ""
-                    found.add(error(table.sheet, cell,
-                                    f"{column} is blank; expected {_expected(column_spec.kind)}."))
+                    found.add(
+                        error(
+                            table.sheet,
+                            cell,
+                            f"{column} is blank; expected {_expected(column_spec.kind)}.",
+                        )
+                    )
                 else:
-                    found.add(error(table.sheet, table.ref(column, row),
-                                    f"{column} {problem['msg']}."))
+                    found.add(
+                        error(table.sheet, table.ref(column, row), f"{column} {problem['msg']}.")
+                    )
     return parsed
 
 
@@ -239,9 +277,14 @@ def _duplicates(
     for row, item in rows:
         name = getattr(item, key)
         if name in unique:
-            found.add(error(table.sheet, table.ref(key, row),
-                            f"{key} '{name}' appears again (first in row {unique[name][0]}); "
-                            "each may appear only once."))
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref(key, row),
+                    f"{key} '{name}' appears again (first in row {unique[name][0]}); "
+                    "each may appear only once.",
+                )
+            )
         else:
             unique[name] = (row, item)
     return unique
@@ -258,19 +301,34 @@ def _settings(table: Table | None, found: Collector) -> Settings | None:
     for row, cells in table.rows:
         name_cell = cells.get("setting")
         if name_cell is None:
-            found.add(error(table.sheet, table.ref("setting", row),
-                            "setting is blank but the row has a value; name the setting."))
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("setting", row),
+                    "setting is blank but the row has a value; name the setting.",
+                )
+            )
             continue
         key = normalize(name_cell)
         spec = SETTINGS_BY_KEY.get(key)
         if spec is None:
-            found.add(warning(table.sheet, table.ref("setting", row),
-                              f"Setting {describe(name_cell)} is not known; ignored. Known "
-                              f"settings: {', '.join(SETTINGS_BY_KEY)}."))
+            found.add(
+                warning(
+                    table.sheet,
+                    table.ref("setting", row),
+                    f"Setting {describe(name_cell)} is not known; ignored. Known "
+                    f"settings: {', '.join(SETTINGS_BY_KEY)}.",
+                )
+            )
             continue
         if key in seen:
-            found.add(error(table.sheet, table.ref("setting", row),
-                            f"Setting '{spec.name}' appears again (first in row {seen[key]})."))
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("setting", row),
+                    f"Setting '{spec.name}' appears again (first in row {seen[key]}).",
+                )
+            )
             continue
         seen[key] = row
         value = cells.get("value")
@@ -296,12 +354,19 @@ def _groups(table: Table | None, found: Collector) -> dict[str, Group]:
     rows = _duplicates(table, _parse_rows(table, GroupRow, found), "group", found)
     groups: dict[str, Group] = {}
     for name, (row, item) in rows.items():
-        if item.min_share is not None and item.max_share is not None and (
-            item.min_share > item.max_share
+        if (
+            item.min_share is not None
+            and item.max_share is not None
+            and (item.min_share > item.max_share)
         ):
-            found.add(error(table.sheet, table.ref("min_share", row),
-                            f"min_share {item.min_share:.0%} of group '{name}' is above its "
-                            f"max_share {item.max_share:.0%}."))
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("min_share", row),
+                    f"min_share {item.min_share:.0%} of group '{name}' is above its "
+                    f"max_share {item.max_share:.0%}.",
+                )
+            )
         groups[name] = Group(name=name, max_share=item.max_share, min_share=item.min_share)
     return groups
 
@@ -326,12 +391,22 @@ def _countries(
         if item.group is not None and item.group not in groups:
             message = f"group '{item.group}' is not listed in the Groups sheet"
             if has_groups_sheet:
-                found.add(error(table.sheet, table.ref("group", row),
-                                f"{message}{_did_you_mean(item.group, groups)}; add it there or "
-                                "correct the name."))
+                found.add(
+                    error(
+                        table.sheet,
+                        table.ref("group", row),
+                        f"{message}{_did_you_mean(item.group, groups)}; add it there or "
+                        "correct the name.",
+                    )
+                )
             else:
-                found.add(warning(table.sheet, table.ref("group", row),
-                                  f"{message} (there is no Groups sheet), so it has no effect."))
+                found.add(
+                    warning(
+                        table.sheet,
+                        table.ref("group", row),
+                        f"{message} (there is no Groups sheet), so it has no effect.",
+                    )
+                )
         countries[name] = Country(name=name, max_share=item.max_share, group=item.group)
     defaults = {
         name: CountryDefaults(item.risk, item.tariff, item.embargo)
@@ -347,9 +422,15 @@ def _did_you_mean(name: str, known: Any) -> str:
 
 def _materials(table: Table, settings: Settings | None, found: Collector) -> dict[str, Material]:
     rows = _duplicates(table, _parse_rows(table, DemandRow, found), "material", found)
-    if not rows and not found.has_errors:
-        found.add(error(table.sheet, "", "The Demand sheet lists no material; add one row per "
-                                         "material with the quantity to source."))
+    if not table.rows:
+        found.add(
+            error(
+                table.sheet,
+                "",
+                "The Demand sheet lists no material; add one row per "
+                "material with the quantity to source.",
+            )
+        )
     defaults = settings or Settings()
     return {
         name: Material(
@@ -360,6 +441,7 @@ def _materials(table: Table, settings: Settings | None, found: Collector) -> dic
             max_avg_risk=_first(item.max_avg_risk, defaults.max_avg_risk),
             max_suppliers=item.max_suppliers,
             row=row,
+            quantity_cell=table.ref("quantity", row),
         )
         for name, (row, item) in rows.items()
     }
@@ -386,59 +468,93 @@ def _offers(
     for row, item in rows:
         key = (item.supplier, item.material)
         if key in seen:
-            found.add(error(table.sheet, table.ref("supplier", row),
-                            f"supplier '{item.supplier}' already offers '{item.material}' in row "
-                            f"{seen[key]}; each (supplier, material) pair may appear only once."))
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("supplier", row),
+                    f"supplier '{item.supplier}' already offers '{item.material}' in row "
+                    f"{seen[key]}; each (supplier, material) pair may appear only once.",
+                )
+            )
             continue
         seen[key] = row
         if item.material not in materials:
             listed = ", ".join(materials) or "none"
-            found.add(error(table.sheet, table.ref("material", row),
-                            f"material '{item.material}' is not in the Demand sheet"
-                            f"{_did_you_mean(item.material, materials)}; materials there: "
-                            f"{listed}."))
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("material", row),
+                    f"material '{item.material}' is not in the Demand sheet"
+                    f"{_did_you_mean(item.material, materials)}; materials there: "
+                    f"{listed}.",
+                )
+            )
             continue
         if countries and item.country not in countries:
             hint = _did_you_mean(item.country, countries)
             if hint:
-                found.add(error(table.sheet, table.ref("country", row),
-                                f"country '{item.country}' is not in the Countries sheet{hint}; "
-                                "correct the spelling or add the country there."))
+                found.add(
+                    error(
+                        table.sheet,
+                        table.ref("country", row),
+                        f"country '{item.country}' is not in the Countries sheet{hint}; "
+                        "correct the spelling or add the country there.",
+                    )
+                )
                 continue
-            found.add(info(table.sheet, table.ref("country", row),
-                           f"country '{item.country}' is not in the Countries sheet; only the "
-                           "default limits apply to it."))
+            found.add(
+                info(
+                    table.sheet,
+                    table.ref("country", row),
+                    f"country '{item.country}' is not in the Countries sheet; only the "
+                    "default limits apply to it.",
+                )
+            )
         defaults = country_defaults.get(item.country, CountryDefaults(None, None, False))
         risk = _first(item.risk, defaults.risk)
         if risk is None and risk_matters:
-            found.add(warning(table.sheet, table.ref("supplier", row),
-                              f"No risk score for '{item.supplier}' ({item.country}) in Offers or "
-                              "Countries; its risk is taken as 0."))
+            found.add(
+                warning(
+                    table.sheet,
+                    table.ref("supplier", row),
+                    f"No risk score for '{item.supplier}' ({item.country}) in Offers or "
+                    "Countries; its risk is taken as 0.",
+                )
+            )
         if item.min_order and item.capacity is not None and item.min_order > item.capacity:
-            found.add(warning(table.sheet, table.ref("min_order", row),
-                              f"min_order {describe(item.min_order)} is above the capacity "
-                              f"{describe(item.capacity)}; this offer can never be used."))
-        offers.append(Offer(
-            index=len(offers),
-            supplier=item.supplier,
-            country=item.country,
-            material=item.material,
-            unit_price=item.unit_price,
-            capacity=item.capacity,
-            freight=item.freight,
-            tariff=_first(item.tariff, _first(defaults.tariff, 0.0)),
-            risk=_first(risk, 0.0),
-            min_order=item.min_order,
-            fixed_cost=item.fixed_cost,
-            current_quantity=item.current_quantity,
-            embargoed=defaults.embargo,
-            row=row,
-        ))
-    if not rows and not found.has_errors:
-        found.add(error(table.sheet, "", "The Offers sheet lists no offer; add one row per "
-                                         "supplier offer."))
+            found.add(
+                warning(
+                    table.sheet,
+                    table.ref("min_order", row),
+                    f"min_order {describe(item.min_order)} is above the capacity "
+                    f"{describe(item.capacity)}; this offer can never be used.",
+                )
+            )
+        offers.append(
+            Offer(
+                index=len(offers),
+                supplier=item.supplier,
+                country=item.country,
+                material=item.material,
+                unit_price=item.unit_price,
+                capacity=item.capacity,
+                freight=item.freight,
+                tariff=_first(item.tariff, _first(defaults.tariff, 0.0)),
+                risk=_first(risk, 0.0),
+                min_order=item.min_order,
+                fixed_cost=item.fixed_cost,
+                current_quantity=item.current_quantity,
+                embargoed=defaults.embargo,
+                row=row,
+            )
+        )
+    if not table.rows:
+        found.add(
+            error(
+                table.sheet, "", "The Offers sheet lists no offer; add one row per supplier offer."
+            )
+        )
     for name in materials:
         if not any(o.material == name for o in offers) and not found.has_errors:
             found.add(warning(DEMAND.name, "", f"No offer for material '{name}'."))
     return offers
-

@@ -41,8 +41,10 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
         if shortfall < -tol or (problem.settings.shortfall_penalty is None and shortfall > tol):
             problems.append(f"{name}: shortfall {shortfall:g} is not allowed")
         if abs(supplied + shortfall - demand) > tol:
-            problems.append(f"{name}: supplied {supplied:g} + shortfall {shortfall:g} "
-                            f"differs from the demand {demand:g}")
+            problems.append(
+                f"{name}: supplied {supplied:g} + shortfall {shortfall:g} "
+                f"differs from the demand {demand:g}"
+            )
         by_country: dict[str, float] = defaultdict(float)
         by_group: dict[str, float] = defaultdict(float)
         used = 0
@@ -54,8 +56,9 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                 by_group[group] += x
             used += x > ZERO
             if x < -tol or x > problem.upper_bound(o) + tol:
-                problems.append(f"{name}: {o.supplier} supplies {x:g}, outside 0 to "
-                                f"{problem.upper_bound(o):g}")
+                problems.append(
+                    f"{name}: {o.supplier} supplies {x:g}, outside 0 to {problem.upper_bound(o):g}"
+                )
             if x > material.max_supplier_share * demand + tol:
                 problems.append(f"{name}: {o.supplier} supplies {x:g}, above its share cap")
             if o.min_order and ZERO < x < o.min_order - tol:

@@ -33,8 +33,9 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     os.close(handle)
     temp = Path(temp_name)
     try:
-        with pd.ExcelWriter(temp, engine="xlsxwriter",
-                            engine_kwargs={"options": WRITER_OPTIONS}) as writer:
+        with pd.ExcelWriter(
+            temp, engine="xlsxwriter", engine_kwargs={"options": WRITER_OPTIONS}
+        ) as writer:
             for name, table in tables.items():
                 clean = table.map(excel_text) if len(table) else table
                 clean.to_excel(writer, sheet_name=name, index=False)
