@@ -96,7 +96,7 @@ class Material(Row):
     max_avg_risk: float | None
     max_suppliers: int | None
     row: int
-    quantity_cell: str  # where the demand stands, e.g. "B3"
+    quantity_cell: str = ""  # where the demand stands, e.g. "B3"
 
 
 class Country(Row):
