@@ -55,6 +55,19 @@ class LimitKind(StrEnum):
     SPEND_CAP = "spend_cap"
 
 
+class Family(StrEnum):
+    """The diversification limits an analyst sets, as families that can be dropped together."""
+
+    SUPPLIER_CAPS = "supplier caps"
+    COUNTRY_CAPS = "country caps"
+    GROUP_SHARES = "group shares"
+    RISK_CAPS = "risk caps"
+    SPEND_CAPS = "spend caps"
+
+
+EVERY_FAMILY = frozenset(Family)
+
+
 @dataclass(frozen=True)
 class Limit:
     """A limit the analyst set, as one row (or, for capacity, one variable bound) of the model.
@@ -92,27 +105,36 @@ class SourcingModel:
 
 
 def build_model(
-    problem: Problem, *, fixed_use: Mapping[int, bool] | None = None, baseline: bool = False
+    problem: Problem,
+    *,
+    fixed_use: Mapping[int, bool] | None = None,
+    without: frozenset[Family] = frozenset(),
+    risk_price: float | None = None,
 ) -> SourcingModel:
     """The model of `problem`, in the order of the module docstring.
 
     `fixed_use` fixes which offers are used (the LP of a solved integer model, for its duals);
-    `baseline` drops every share, group and risk limit and the risk price.
+    `without` leaves out whole families of limits; `risk_price` overrides the setting (the
+    baseline plan drops every family and prices risk at 0).
     """
     model = SourcingModel(problem, LpProblem("sourcing", LpMinimize))
     add_quantities(model, fixed_use)
     add_use_decisions(model, fixed_use)
     add_demand(model)
     add_capacity_limits(model)
-    if not baseline:
+    if Family.SUPPLIER_CAPS not in without:
         add_supplier_caps(model)
+    if Family.COUNTRY_CAPS not in without:
         add_country_caps(model)
+    if Family.GROUP_SHARES not in without:
         add_group_shares(model)
+    if Family.RISK_CAPS not in without:
         add_risk_caps(model)
+    if Family.SPEND_CAPS not in without:
         add_spend_caps(model)
     add_min_orders(model)
     add_max_suppliers(model)
-    set_objective(model, risk_price=0.0 if baseline else problem.settings.risk_price)
+    set_objective(model, problem.settings.risk_price if risk_price is None else risk_price)
     return model
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from optimizer.diagnostics import LEVEL_ORDER, Diagnostic, InvalidWorkbook, Level, error, info
 from optimizer.explain import explain_infeasible
-from optimizer.model import build_model
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
 from optimizer.report import RunInfo, invalid_tables, result_tables
@@ -107,8 +106,7 @@ def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions
     result = solve(problem, solver, time_limit)
     result, extra = _checked(problem, result)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
-    limits = build_model(problem).limits if result.plan is not None else []
-    write_workbook(output, result_tables(run, problem, result, limits, diagnostics))
+    write_workbook(output, result_tables(run, problem, result, diagnostics))
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     return Outcome(
         path, output, result.status, cost, time.perf_counter() - started, _first_error(diagnostics)
@@ -140,7 +138,7 @@ def _checked(problem: Problem, result: SolveResult) -> tuple[SolveResult, list[D
             f"as a recommendation: {'; '.join(violations[:5])}."
         )
         status = Status.TIME_LIMIT if result.status is Status.TIME_LIMIT else Status.ERROR
-        broken = SolveResult(status, result.solver, result.seconds, None, {}, message)
+        broken = SolveResult(status, result.solver, result.seconds, message=message)
         return broken, [error("", "", message)]
     if result.status is Status.TIME_LIMIT:
         return result, [error("", "", result.message)]

@@ -77,7 +77,6 @@ def result_tables(
     info: RunInfo,
     problem: Problem,
     result: SolveResult,
-    limits: list[Limit],
     diagnostics: list[Diagnostic],
 ) -> dict[str, pd.DataFrame]:
     """Every output sheet for a solved (or unsolvable) problem; plan sheets only with a plan."""
@@ -106,7 +105,7 @@ def result_tables(
         tables["Allocation"] = allocation_table(problem, plan)
         tables["Materials"] = materials_table(problem, plan)
         tables["Countries"] = countries_table(problem, plan)
-        tables["Constraints"] = constraints_table(problem, plan, limits, result.duals)
+        tables["Constraints"] = constraints_table(problem, plan, result.limits, result.duals)
     tables["Diagnostics"] = diagnostics_table(diagnostics)
     return tables
 

@@ -17,7 +17,7 @@ from functools import cache
 import pulp
 from pulp import LpSolver
 
-from optimizer.model import Limit, LimitKind, SourcingModel, build_model
+from optimizer.model import Family, Limit, LimitKind, SourcingModel, build_model
 from optimizer.models import Problem
 
 SOLVERS = ("highs", "cbc")
@@ -49,6 +49,7 @@ class SolveResult:
     plan: Plan | None = None
     duals: dict[str, float] = field(default_factory=dict)  # Limit.name -> dual or reduced cost
     message: str = ""
+    limits: list[Limit] = field(default_factory=list)  # the model's limits, for the report
 
 
 class SolverUnavailable(RuntimeError):
@@ -87,26 +88,36 @@ def make_solver(name: str, time_limit: float, mip: bool = True) -> LpSolver:
     return solver
 
 
-def solve(problem: Problem, solver: str = "highs", time_limit: float = 60.0) -> SolveResult:
-    """Build and solve the model; for an integer model, also solve the LP with the choices fixed
-    to get the duals of the limits."""
+def solve(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float = 60.0,
+    *,
+    without: frozenset[Family] = frozenset(),
+    risk_price: float | None = None,
+    duals: bool = True,
+) -> SolveResult:
+    """Build and solve the model (see `build_model` for `without` and `risk_price`).
+
+    With `duals`, an integer model's limits get the duals of the LP with its choices fixed.
+    """
     started = time.perf_counter()
-    model = build_model(problem)
+    model = build_model(problem, without=without, risk_price=risk_price)
     status, plan, message = _run(model, make_solver(solver, time_limit), time_limit, started)
-    duals: dict[str, float] = {}
-    if plan is not None and status is Status.OPTIMAL:
+    found: dict[str, float] = {}
+    if duals and plan is not None and status is Status.OPTIMAL:
         if model.used:
             fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
-            lp = build_model(problem, fixed_use=fixed_use)
+            lp = build_model(problem, fixed_use=fixed_use, without=without, risk_price=risk_price)
             remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            lp_status, _, _ = _run(
-                lp, make_solver(solver, remaining, mip=False), remaining, time.perf_counter()
-            )
+            lp_solver = make_solver(solver, remaining, mip=False)
+            lp_status, _, _ = _run(lp, lp_solver, remaining, time.perf_counter())
             if lp_status is Status.OPTIMAL:
-                duals = _duals(lp)
+                found = _duals(lp)
         else:
-            duals = _duals(model)
-    return SolveResult(status, solver, time.perf_counter() - started, plan, duals, message)
+            found = _duals(model)
+    seconds = time.perf_counter() - started
+    return SolveResult(status, solver, seconds, plan, found, message, model.limits)
 
 
 def _run(

@@ -465,6 +465,7 @@ def _offers(
     )
     seen: dict[tuple[str, str], int] = {}
     offers: list[Offer] = []
+    unscored: list[int] = []
     for row, item in rows:
         key = (item.supplier, item.material)
         if key in seen:
@@ -512,11 +513,13 @@ def _offers(
             )
         defaults = country_defaults.get(item.country, CountryDefaults(None, None, False))
         risk = _first(item.risk, defaults.risk)
+        if risk is None:
+            unscored.append(row)
         if risk is None and risk_matters:
             found.add(
                 warning(
                     table.sheet,
-                    table.ref("supplier", row),
+                    table.ref("risk" if "risk" in table.letters else "supplier", row),
                     f"No risk score for '{item.supplier}' ({item.country}) in Offers or "
                     "Countries; its risk is taken as 0.",
                 )
@@ -548,13 +551,30 @@ def _offers(
                 row=row,
             )
         )
+    if unscored and not risk_matters:
+        found.add(
+            warning(
+                table.sheet,
+                "",
+                f"{len(unscored)} offers have no risk score in Offers or Countries (first in row "
+                f"{unscored[0]}); their risk is taken as 0. This matters only with a risk cap "
+                "or a risk price.",
+            )
+        )
     if not table.rows:
         found.add(
             error(
                 table.sheet, "", "The Offers sheet lists no offer; add one row per supplier offer."
             )
         )
-    for name in materials:
-        if not any(o.material == name for o in offers) and not found.has_errors:
-            found.add(warning(DEMAND.name, "", f"No offer for material '{name}'."))
+    offered = {o.material for o in offers}
+    for name, material in materials.items():
+        if name not in offered and not found.has_errors:
+            found.add(
+                warning(
+                    DEMAND.name,
+                    material.quantity_cell,
+                    f"No offer for material '{name}'; its demand cannot be met.",
+                )
+            )
     return offers
