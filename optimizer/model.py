@@ -66,6 +66,15 @@ class Family(StrEnum):
 
 
 EVERY_FAMILY = frozenset(Family)
+FAMILY_OF = {
+    LimitKind.CAPACITY: None,
+    LimitKind.SUPPLIER_CAP: Family.SUPPLIER_CAPS,
+    LimitKind.COUNTRY_CAP: Family.COUNTRY_CAPS,
+    LimitKind.GROUP_MAX: Family.GROUP_SHARES,
+    LimitKind.GROUP_MIN: Family.GROUP_SHARES,
+    LimitKind.RISK_CAP: Family.RISK_CAPS,
+    LimitKind.SPEND_CAP: Family.SPEND_CAPS,
+}
 
 
 @dataclass(frozen=True)
@@ -99,46 +108,68 @@ class SourcingModel:
     limits: list[Limit] = field(default_factory=list)
     demand: dict[str, LpConstraint] = field(default_factory=dict)
     fixed_cost: float = 0.0  # fixed costs already decided (for a model with fixed choices)
+    relaxation: dict[str, LpVariable] = field(default_factory=dict)  # Limit.name -> e_l
 
     def add(self, rows: Iterable[tuple[str, LpConstraint]]) -> None:
         self.lp.extend(dict(rows))
 
 
-def build_model(
-    problem: Problem,
-    *,
-    fixed_use: Mapping[int, bool] | None = None,
-    without: frozenset[Family] = frozenset(),
-    risk_price: float | None = None,
-) -> SourcingModel:
-    """The model of `problem`, in the order of the module docstring.
+@dataclass(frozen=True)
+class Variant:
+    """Which model of a problem to build.
 
-    `fixed_use` fixes which offers are used (the LP of a solved integer model, for its duals);
     `without` leaves out whole families of limits; `risk_price` overrides the setting (the
-    baseline plan drops every family and prices risk at 0).
+    baseline plan drops every family and prices risk at 0). Two goals can replace the cost:
+    `least_shortfall` (how much of each material the limits let us source at most) and `relax`
+    (the smallest relaxation of one family's limits that makes the model feasible).
     """
+
+    without: frozenset[Family] = frozenset()
+    risk_price: float | None = None
+    least_shortfall: bool = False
+    relax: Family | None = None
+
+
+CHEAPEST = Variant()
+BASELINE = Variant(without=EVERY_FAMILY, risk_price=0.0)
+
+
+def build_model(
+    problem: Problem, variant: Variant = CHEAPEST, fixed_use: Mapping[int, bool] | None = None
+) -> SourcingModel:
+    """The model of `problem`, in the order of the module docstring; `fixed_use` fixes which
+    offers are used (the LP of a solved integer model, for its duals)."""
     model = SourcingModel(problem, LpProblem("sourcing", LpMinimize))
-    add_quantities(model, fixed_use)
+    add_quantities(model, fixed_use, variant.least_shortfall)
     add_use_decisions(model, fixed_use)
     add_demand(model)
     add_capacity_limits(model)
-    if Family.SUPPLIER_CAPS not in without:
+    if Family.SUPPLIER_CAPS not in variant.without:
         add_supplier_caps(model)
-    if Family.COUNTRY_CAPS not in without:
+    if Family.COUNTRY_CAPS not in variant.without:
         add_country_caps(model)
-    if Family.GROUP_SHARES not in without:
+    if Family.GROUP_SHARES not in variant.without:
         add_group_shares(model)
-    if Family.RISK_CAPS not in without:
+    if Family.RISK_CAPS not in variant.without:
         add_risk_caps(model)
-    if Family.SPEND_CAPS not in without:
+    if Family.SPEND_CAPS not in variant.without:
         add_spend_caps(model)
     add_min_orders(model)
     add_max_suppliers(model)
-    set_objective(model, problem.settings.risk_price if risk_price is None else risk_price)
+    if variant.relax is not None:
+        add_relaxations(model, variant.relax)
+        set_least_relaxation_objective(model)
+    elif variant.least_shortfall:
+        set_least_shortfall_objective(model)
+    else:
+        risk_price = variant.risk_price
+        set_objective(model, problem.settings.risk_price if risk_price is None else risk_price)
     return model
 
 
-def add_quantities(model: SourcingModel, fixed_use: Mapping[int, bool] | None) -> None:
+def add_quantities(
+    model: SourcingModel, fixed_use: Mapping[int, bool] | None, least_shortfall: bool = False
+) -> None:
     r"""x_o in [0, u_o]; with fixed choices x_o in [min_order_o, u_o] if used, else x_o = 0.
 
     Embargoes live here: u_o = 0 for an offer from an embargoed country.
@@ -155,7 +186,7 @@ def add_quantities(model: SourcingModel, fixed_use: Mapping[int, bool] | None) -
         model.quantity[offer.index] = model.lp.add_variable(
             f"x_{offer.index}", lowBound=lower, upBound=upper
         )
-    if problem.settings.shortfall_penalty is not None:
+    if problem.settings.shortfall_penalty is not None or least_shortfall:
         for number, material in enumerate(problem.materials):
             model.shortfall[material] = model.lp.add_variable(f"s_{number}", lowBound=0)
 
@@ -424,3 +455,43 @@ def set_objective(model: SourcingModel, risk_price: float) -> None:
     penalty = problem.settings.shortfall_penalty or 0.0
     terms += [(s, penalty) for s in model.shortfall.values()]
     model.lp.setObjective(LpAffineExpression(terms, constant=model.fixed_cost))
+
+
+def add_relaxations(model: SourcingModel, family: Family) -> None:
+    r"""An elastic e_l >= 0 on every limit l of `family`, in the limit's own unit:
+    expr_l - e_l <= rhs_l for caps, expr_l + e_l >= rhs_l for floors; for an average-risk cap
+    sum (r_o - R_m) x_o <= D_m e_l (e_l in risk points, as all demand is met)."""
+    demand = {name: m.quantity for name, m in model.problem.materials.items()}
+    for number, limit in enumerate(model.limits):
+        if limit.constraint is None or FAMILY_OF[limit.kind] is not family:
+            continue
+        relaxation = model.lp.add_variable(f"relax_{number}", lowBound=0)
+        coefficient = {
+            LimitKind.GROUP_MIN: 1.0,
+            LimitKind.RISK_CAP: -demand.get(limit.material, 1.0),
+        }.get(limit.kind, -1.0)
+        limit.constraint.addInPlace(LpAffineExpression([(relaxation, coefficient)]))
+        model.relaxation[limit.name] = relaxation
+
+
+def set_least_relaxation_objective(model: SourcingModel) -> None:
+    r"""min sum_l w_l e_l, with e_l weighed as a share: 1/D_m for quantities, 1/100 for risk
+    points, 1/(total demand at average landed cost) for spend."""
+    problem = model.problem
+    offers = problem.offers
+    average_cost = sum(o.landed_unit_cost for o in offers) / max(len(offers), 1)
+    spend_scale = max(sum(m.quantity for m in problem.materials.values()) * average_cost, 1.0)
+    weights = {LimitKind.RISK_CAP: 0.01, LimitKind.SPEND_CAP: 1 / spend_scale}
+    terms = []
+    for limit in model.limits:
+        if limit.name in model.relaxation:
+            weight = weights.get(limit.kind) or 1 / problem.materials[limit.material].quantity
+            terms.append((model.relaxation[limit.name], weight))
+    model.lp.setObjective(LpAffineExpression(terms))
+
+
+def set_least_shortfall_objective(model: SourcingModel) -> None:
+    r"""min sum_m s_m / D_m: source as much of every material as the limits allow."""
+    materials = model.problem.materials
+    terms = [(s, 1 / materials[name].quantity) for name, s in model.shortfall.items()]
+    model.lp.setObjective(LpAffineExpression(terms))

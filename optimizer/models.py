@@ -103,6 +103,7 @@ class Country(Row):
     name: str
     max_share: float | None
     group: str | None
+    risk: float | None = None  # the Countries sheet's risk score, for governance-weighted HHI
 
 
 class Group(Row):
@@ -145,6 +146,11 @@ class Problem(BaseModel):
     def group_of(self, country: str) -> str | None:
         entry = self.countries.get(country)
         return entry.group if entry is not None and entry.group in self.groups else None
+
+    def replace(self, **changes: object) -> Problem:
+        """A new problem with some fields changed (never a copy that shares cached values)."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return Problem.model_validate({**fields, **changes})
 
     def needs_integers(self, material: str) -> bool:
         return self.materials[material].max_suppliers is not None or any(

@@ -17,7 +17,7 @@ from functools import cache
 import pulp
 from pulp import LpSolver
 
-from optimizer.model import Family, Limit, LimitKind, SourcingModel, build_model
+from optimizer.model import CHEAPEST, Limit, LimitKind, SourcingModel, Variant, build_model
 from optimizer.models import Problem
 
 SOLVERS = ("highs", "cbc")
@@ -39,6 +39,7 @@ class Plan:
     quantities: dict[int, float]
     shortfall: dict[str, float]
     objective: float
+    relaxation: dict[str, float] = field(default_factory=dict)  # Limit.name -> e_l, when relaxed
 
 
 @dataclass(frozen=True)
@@ -92,27 +93,21 @@ def solve(
     problem: Problem,
     solver: str = "highs",
     time_limit: float = 60.0,
-    *,
-    without: frozenset[Family] = frozenset(),
-    risk_price: float | None = None,
+    variant: Variant = CHEAPEST,
     duals: bool = True,
 ) -> SolveResult:
-    """Build and solve the model (see `build_model` for `without` and `risk_price`).
-
-    With `duals`, an integer model's limits get the duals of the LP with its choices fixed.
-    """
+    """Build and solve one model of `problem`; with `duals`, also the duals of its limits
+    (for an integer model, those of the LP with the choice of offers fixed)."""
     started = time.perf_counter()
-    model = build_model(problem, without=without, risk_price=risk_price)
-    status, plan, message = _run(model, make_solver(solver, time_limit), time_limit, started)
+    model = build_model(problem, variant)
+    status, plan, message = run_model(model, solver, time_limit)
     found: dict[str, float] = {}
     if duals and plan is not None and status is Status.OPTIMAL:
         if model.used:
             fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
-            lp = build_model(problem, fixed_use=fixed_use, without=without, risk_price=risk_price)
+            lp = build_model(problem, variant, fixed_use)
             remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            lp_solver = make_solver(solver, remaining, mip=False)
-            lp_status, _, _ = _run(lp, lp_solver, remaining, time.perf_counter())
-            if lp_status is Status.OPTIMAL:
+            if run_model(lp, solver, remaining, mip=False)[0] is Status.OPTIMAL:
                 found = _duals(lp)
         else:
             found = _duals(model)
@@ -120,12 +115,14 @@ def solve(
     return SolveResult(status, solver, seconds, plan, found, message, model.limits)
 
 
-def _run(
-    model: SourcingModel, solver: LpSolver, time_limit: float, started: float
+def run_model(
+    model: SourcingModel, solver: str, time_limit: float, mip: bool = True
 ) -> tuple[Status, Plan | None, str]:
+    """Solve `model` once and read its plan back through our own keys, if there is one."""
+    started = time.perf_counter()
     lp = model.lp
     try:
-        lp.solve(solver)
+        lp.solve(make_solver(solver, time_limit, mip))
     except pulp.PulpSolverError as exc:
         return Status.ERROR, None, f"The solver failed: {exc}"
     if lp.sol_status == pulp.LpSolutionOptimal:
@@ -135,8 +132,8 @@ def _run(
             Status.TIME_LIMIT,
             _plan(model),
             (
-                f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is not "
-                "proven to be the cheapest."
+                f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is "
+                "not proven to be the cheapest."
             ),
         )
     if lp.status == pulp.LpStatusInfeasible or lp.sol_status == pulp.LpSolutionInfeasible:
@@ -145,12 +142,12 @@ def _run(
         return (
             Status.TIME_LIMIT,
             None,
-            (f"The solver found no plan within the time limit ({time_limit:g} s)."),
+            f"The solver found no plan within the time limit ({time_limit:g} s).",
         )
     return (
         Status.ERROR,
         None,
-        (f"The solver ended with status '{pulp.LpStatus[lp.status]}' and no usable plan."),
+        f"The solver ended with status '{pulp.LpStatus[lp.status]}' and no usable plan.",
     )
 
 
@@ -163,6 +160,7 @@ def _plan(model: SourcingModel) -> Plan:
         {index: value(x) for index, x in model.quantity.items()},
         {material: value(s) for material, s in model.shortfall.items()},
         float(pulp.value(model.lp.objective) or 0.0),
+        {name: value(e) for name, e in model.relaxation.items()},
     )
 
 

@@ -407,7 +407,9 @@ def _countries(
                         f"{message} (there is no Groups sheet), so it has no effect.",
                     )
                 )
-        countries[name] = Country(name=name, max_share=item.max_share, group=item.group)
+        countries[name] = Country(
+            name=name, max_share=item.max_share, group=item.group, risk=item.risk
+        )
     defaults = {
         name: CountryDefaults(item.risk, item.tariff, item.embargo)
         for name, (_, item) in rows.items()
