@@ -104,7 +104,7 @@ def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions
     solver = options.solver or settings.solver
     time_limit = options.time_limit or settings.time_limit
     result = solve(problem, solver, time_limit)
-    result, extra = _checked(problem, result)
+    result, extra = _checked(problem, result, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
     write_workbook(output, result_tables(run, problem, result, diagnostics))
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
@@ -125,10 +125,12 @@ def _first_error(diagnostics: list[Diagnostic]) -> str:
     return f"{where}{first.message}{more}"
 
 
-def _checked(problem: Problem, result: SolveResult) -> tuple[SolveResult, list[Diagnostic]]:
+def _checked(
+    problem: Problem, result: SolveResult, solver: str, time_limit: float
+) -> tuple[SolveResult, list[Diagnostic]]:
     """Keep the plan only if it passes verification; say why in the diagnostics."""
     if result.status is Status.INFEASIBLE:
-        return result, explain_infeasible(problem)
+        return result, explain_infeasible(problem, solver, time_limit)
     if result.plan is None:
         return result, [error("", "", result.message)]
     violations = verify(problem, result.plan)
