@@ -172,8 +172,21 @@ SETTINGS = pd.DataFrame(
         ("risk_price", 0),
         ("solver", "highs"),
         ("time_limit", 60),
+        ("frontier_points", 5),
     ],
     columns=["setting", "value"],
+)
+
+SCENARIOS = pd.DataFrame(
+    [
+        # scenario, country, supplier, material, capacity_factor, price_factor
+        ("China export ban", "China", None, None, 0, None),
+        ("Kazakhstan start-up delayed", "Kazakhstan", None, None, 0.5, None),
+        ("Wagerup slips a year", None, "Wagerup Gallium JV", None, 0, None),
+        ("Gallium price spike", None, None, "Gallium", None, 1.5),
+        ("Chinese licences slow, prices up", "China", None, None, 0.6, 1.3),
+    ],
+    columns=["scenario", "country", "supplier", "material", "capacity_factor", "price_factor"],
 )
 
 
@@ -184,6 +197,7 @@ def example_tables() -> dict[str, pd.DataFrame]:
         "Countries": COUNTRIES,
         "Groups": GROUPS,
         "Settings": SETTINGS,
+        "Scenarios": SCENARIOS,
     }
 
 

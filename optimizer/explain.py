@@ -88,7 +88,7 @@ def _holding_back(problem: Problem, reach: SolveResult, material: str) -> list[s
             continue
         share = limit.bound / demand
         match limit.kind:
-            case LimitKind.CAPACITY:
+            case LimitKind.CAPACITY if limit.bound > 0:
                 capacity_offers.append(limit)
             case LimitKind.COUNTRY_CAP:
                 parts.append(f"{limit.subject} capped at {percent(share)} ({amount(limit.bound)})")

@@ -112,6 +112,38 @@ class Group(Row):
     min_share: float | None
 
 
+class ScenarioRow(Row):
+    scenario: Text
+    country: Text | None = None
+    supplier: Text | None = None
+    material: Text | None = None
+    capacity_factor: Amount = 1.0
+    price_factor: Amount = 1.0
+
+
+class Disruption(Row):
+    """One row of a scenario: which offers it hits and how. Blank country, supplier and material
+    mean every offer."""
+
+    country: str | None
+    supplier: str | None
+    material: str | None
+    capacity_factor: float
+    price_factor: float
+
+    def hits(self, offer: Offer) -> bool:
+        return (
+            self.country in (None, offer.country)
+            and self.supplier in (None, offer.supplier)
+            and self.material in (None, offer.material)
+        )
+
+
+class Scenario(Row):
+    name: str
+    disruptions: list[Disruption]
+
+
 class Problem(BaseModel):
     """Everything the optimiser needs, validated and resolved, keyed by the workbook's own names."""
 
@@ -122,6 +154,7 @@ class Problem(BaseModel):
     countries: dict[str, Country]
     groups: dict[str, Group]
     settings: Settings
+    scenarios: list[Scenario] = []
 
     @cached_property
     def offers_by_material(self) -> dict[str, list[Offer]]:
@@ -151,8 +184,3 @@ class Problem(BaseModel):
         """A new problem with some fields changed (never a copy that shares cached values)."""
         fields = {name: getattr(self, name) for name in type(self).model_fields}
         return Problem.model_validate({**fields, **changes})
-
-    def needs_integers(self, material: str) -> bool:
-        return self.materials[material].max_suppliers is not None or any(
-            offer.min_order or offer.fixed_cost for offer in self.offers_by_material[material]
-        )

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from optimizer.analysis import analyse
 from optimizer.diagnostics import LEVEL_ORDER, Diagnostic, InvalidWorkbook, Level, error, info
 from optimizer.explain import explain_infeasible
 from optimizer.models import Problem
@@ -106,7 +107,8 @@ def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions
     result = solve(problem, solver, time_limit)
     result, extra = _checked(problem, result, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
-    write_workbook(output, result_tables(run, problem, result, diagnostics))
+    analysis = analyse(problem, result, solver, time_limit)
+    write_workbook(output, result_tables(run, problem, result, diagnostics, analysis))
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     return Outcome(
         path, output, result.status, cost, time.perf_counter() - started, _first_error(diagnostics)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import pandas as pd
 
+from optimizer.analysis import Analysis, FamilyCost, Frontier
 from optimizer.diagnostics import Diagnostic
+from optimizer.metrics import average_risk, country_amounts, hhi, material_cost, risk_weighted_hhi
 from optimizer.model import Limit, LimitKind
 from optimizer.models import Problem
+from optimizer.scenarios import ScenarioOutcome
 from optimizer.solve import ZERO, Plan, SolveResult, Status
 from optimizer.verify import plan_cost
 
@@ -30,7 +32,18 @@ ALLOCATION_COLUMNS = [
     "risk",
     "fixed_cost",
 ]
-MATERIALS_COLUMNS = ["material", "demand", "supplied", "shortfall", "cost", "avg_risk", "hhi"]
+MATERIALS_COLUMNS = [
+    "material",
+    "demand",
+    "supplied",
+    "shortfall",
+    "cost",
+    "avg_risk",
+    "hhi",
+    "baseline_hhi",
+    "risk_weighted_hhi",
+    "baseline_risk_weighted_hhi",
+]
 COUNTRIES_COLUMNS = ["material", "country", "quantity", "share", "cap", "binding"]
 CONSTRAINTS_COLUMNS = [
     "constraint",
@@ -45,6 +58,23 @@ CONSTRAINTS_COLUMNS = [
     "id",
 ]
 DIAGNOSTICS_COLUMNS = ["level", "sheet", "cell", "message"]
+LIMITS_COST_COLUMNS = [
+    "family",
+    "limits",
+    "status_without",
+    "total_cost_without",
+    "cost",
+    "share_of_total_cost",
+]
+SCENARIOS_COLUMNS = [
+    "scenario",
+    "status",
+    "total_cost",
+    "cost_change",
+    "base_plan_shortfall",
+    "shortfall",
+]
+FRONTIER_COLUMNS = ["status", "total_cost", "avg_risk", "hhi", "base_plan"]
 
 
 @dataclass(frozen=True)
@@ -78,15 +108,22 @@ def result_tables(
     problem: Problem,
     result: SolveResult,
     diagnostics: list[Diagnostic],
+    analysis: Analysis | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every output sheet for a solved (or unsolvable) problem; plan sheets only with a plan."""
+    analysis = analysis or Analysis()
     plan = result.plan
-    rows: list[tuple[str, object]] = [("status", str(result.status))]
-    if plan is not None:
-        rows += [("total_cost", plan_cost(problem, plan)), ("objective", plan.objective)]
-    else:
-        rows += [("total_cost", None), ("objective", None)]
-    rows += [("solver", result.solver), ("solve_seconds", round(result.seconds, 3))]
+    cost = plan_cost(problem, plan) if plan is not None else None
+    rows: list[tuple[str, object]] = [
+        ("status", str(result.status)),
+        ("total_cost", cost),
+        ("objective", plan.objective if plan is not None else None),
+        ("solver", result.solver),
+        ("solve_seconds", round(result.seconds, 3)),
+        ("baseline_cost", analysis.baseline_cost),
+        ("diversification_premium", _difference(cost, analysis.baseline_cost)),
+        ("diversification_premium_percent", _percent_of(cost, analysis.baseline_cost)),
+    ]
     if plan is not None:
         rows += [
             ("total_demand", sum(m.quantity for m in problem.materials.values())),
@@ -101,13 +138,31 @@ def result_tables(
     if result.message:
         rows.append(("message", result.message))
     tables = {"Summary": summary_table(info, rows)}
+    baseline = analysis.baseline.plan if analysis.baseline is not None else None
     if plan is not None:
         tables["Allocation"] = allocation_table(problem, plan)
-        tables["Materials"] = materials_table(problem, plan)
+        tables["Materials"] = materials_table(problem, plan, baseline)
         tables["Countries"] = countries_table(problem, plan)
         tables["Constraints"] = constraints_table(problem, plan, result.limits, result.duals)
-    tables["Diagnostics"] = diagnostics_table(diagnostics)
+    if analysis.family_costs:
+        tables["Limits cost"] = limits_cost_table(analysis.family_costs, cost)
+    if problem.scenarios:
+        tables["Scenarios"] = scenarios_table(analysis.scenarios)
+    if analysis.frontier is not None:
+        tables["Frontier"] = frontier_table(analysis.frontier)
+    notes = [d for outcome in analysis.scenarios for d in outcome.diagnostics]
+    tables["Diagnostics"] = diagnostics_table([*diagnostics, *notes])
     return tables
+
+
+def _difference(value: float | None, reference: float | None) -> float | None:
+    return value - reference if value is not None and reference is not None else None
+
+
+def _percent_of(value: float | None, reference: float | None) -> float | None:
+    if value is None or reference is None or reference <= ZERO:
+        return None
+    return (value - reference) / reference
 
 
 def _risk_units(problem: Problem, plan: Plan) -> float:
@@ -140,42 +195,23 @@ def allocation_table(problem: Problem, plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
 
 
-def hhi(amounts: dict[str, float]) -> float | None:
-    """Herfindahl index of the shares of `amounts` (0-1); None when nothing is supplied."""
-    total = sum(amounts.values())
-    if total <= ZERO:
-        return None
-    return sum((a / total) ** 2 for a in amounts.values())
-
-
-def _country_amounts(problem: Problem, plan: Plan, material: str) -> dict[str, float]:
-    amounts: dict[str, float] = defaultdict(float)
-    for o in problem.offers_by_material[material]:
-        if plan.quantities[o.index] > ZERO:
-            amounts[o.country] += plan.quantities[o.index]
-    return dict(amounts)
-
-
-def materials_table(problem: Problem, plan: Plan) -> pd.DataFrame:
+def materials_table(problem: Problem, plan: Plan, baseline: Plan | None = None) -> pd.DataFrame:
     rows = []
     for name, material in problem.materials.items():
-        offers = problem.offers_by_material[name]
-        q = [plan.quantities[o.index] for o in offers]
-        supplied = sum(q)
-        cost = sum(
-            x * o.landed_unit_cost + (o.fixed_cost or 0.0) * (x > ZERO)
-            for x, o in zip(q, offers, strict=True)
-        )
-        risk = sum(x * o.risk for x, o in zip(q, offers, strict=True))
+        supplied = sum(plan.quantities[o.index] for o in problem.offers_by_material[name])
+        before = baseline is not None
         rows.append(
             (
                 name,
                 material.quantity,
                 supplied,
                 plan.shortfall.get(name, 0.0),
-                cost,
-                risk / supplied if supplied > ZERO else None,
-                hhi(_country_amounts(problem, plan, name)),
+                material_cost(problem, plan, name),
+                average_risk(problem, plan, name),
+                hhi(country_amounts(problem, plan, name)),
+                hhi(country_amounts(problem, baseline, name)) if before else None,
+                risk_weighted_hhi(problem, plan, name),
+                risk_weighted_hhi(problem, baseline, name) if before else None,
             )
         )
     return pd.DataFrame(rows, columns=MATERIALS_COLUMNS)
@@ -184,12 +220,59 @@ def materials_table(problem: Problem, plan: Plan) -> pd.DataFrame:
 def countries_table(problem: Problem, plan: Plan) -> pd.DataFrame:
     rows = []
     for name, material in problem.materials.items():
-        for country, amount in _country_amounts(problem, plan, name).items():
+        for country, amount in country_amounts(problem, plan, name).items():
             cap = problem.country_cap(name, country)
             bound = cap * material.quantity
             binding = cap < 1 and bound - amount <= BINDING * max(1.0, bound)
             rows.append((name, country, amount, amount / material.quantity, cap, binding))
     return pd.DataFrame(rows, columns=COUNTRIES_COLUMNS)
+
+
+def limits_cost_table(costs: list[FamilyCost], total_cost: float | None) -> pd.DataFrame:
+    rows = [
+        (
+            str(c.family),
+            c.limits,
+            str(c.status_without),
+            c.total_cost_without,
+            c.cost,
+            c.cost / total_cost if c.cost is not None and total_cost else None,
+        )
+        for c in costs
+    ]
+    return pd.DataFrame(rows, columns=LIMITS_COST_COLUMNS)
+
+
+def scenarios_table(outcomes: list[ScenarioOutcome]) -> pd.DataFrame:
+    rows = [
+        (
+            o.name,
+            str(o.status),
+            o.total_cost,
+            o.cost_change,
+            o.base_plan_shortfall,
+            o.shortfall,
+        )
+        for o in outcomes
+    ]
+    return pd.DataFrame(rows, columns=SCENARIOS_COLUMNS)
+
+
+def frontier_table(frontier: Frontier) -> pd.DataFrame:
+    rows = [
+        (
+            "base plan" if p.base_plan else number,
+            p.limit,
+            str(p.status),
+            p.total_cost,
+            p.avg_risk,
+            p.hhi,
+            p.base_plan,
+        )
+        for number, p in enumerate(frontier.points)
+    ]
+    columns = ["point", frontier.setting, *FRONTIER_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
 
 
 UNITS = {

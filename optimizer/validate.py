@@ -27,12 +27,15 @@ from optimizer.models import (
     Country,
     CountryRow,
     DemandRow,
+    Disruption,
     Group,
     GroupRow,
     Material,
     Offer,
     OfferRow,
     Problem,
+    Scenario,
+    ScenarioRow,
     Settings,
 )
 from optimizer.read import Cell, Sheet, Workbook
@@ -84,23 +87,26 @@ def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     """Return the resolved problem and the warnings, or raise InvalidWorkbook with every error."""
     found = Collector()
     tables = _find_tables(workbook, found)
-    offers_table, demand_table = tables.get("offers"), tables.get("demand")
-    if offers_table is None or demand_table is None:
-        raise InvalidWorkbook(_sorted(found.diagnostics))
-
     settings = _settings(tables.get("settings"), found)
     groups = _groups(tables.get("groups"), found)
     countries, defaults = _countries(
         tables.get("countries"), groups, tables.get("groups") is not None, found
     )
-    materials = _materials(demand_table, settings, found)
-    offers = _offers(offers_table, materials, countries, defaults, settings, found)
-    if "scenarios" in tables:
-        found.add(info(tables["scenarios"].sheet, "", "Scenarios are not evaluated yet."))
+    offers_table, demand_table = tables.get("offers"), tables.get("demand")
+    materials = _materials(demand_table, settings, found) if demand_table else {}
+    offers: list[Offer] = []
+    if offers_table is not None and demand_table is not None:
+        offers = _offers(offers_table, materials, countries, defaults, settings, found)
+    scenarios = _scenarios(tables.get("scenarios"), offers, materials, countries, found)
     if found.has_errors or settings is None:
         raise InvalidWorkbook(_sorted(found.diagnostics))
     problem = Problem(
-        offers=offers, materials=materials, countries=countries, groups=groups, settings=settings
+        offers=offers,
+        materials=materials,
+        countries=countries,
+        groups=groups,
+        settings=settings,
+        scenarios=scenarios,
     )
     return problem, _sorted(found.diagnostics)
 
@@ -580,3 +586,42 @@ def _offers(
                 )
             )
     return offers
+
+
+def _scenarios(
+    table: Table | None,
+    offers: list[Offer],
+    materials: dict[str, Material],
+    countries: dict[str, Country],
+    found: Collector,
+) -> list[Scenario]:
+    """Rows with the same scenario name form one scenario; every name they use must exist."""
+    if table is None:
+        return []
+    known = {
+        "country": {o.country for o in offers} | set(countries),
+        "supplier": {o.supplier for o in offers},
+        "material": set(materials),
+    }
+    scenarios: dict[str, list[Disruption]] = {}
+    for row, item in _parse_rows(table, ScenarioRow, found):
+        for column, names in known.items():
+            name = getattr(item, column)
+            if name is not None and name not in names:
+                found.add(
+                    error(
+                        table.sheet,
+                        table.ref(column, row),
+                        f"{column} '{name}' does not appear in the workbook"
+                        f"{_did_you_mean(name, names)}; correct the name.",
+                    )
+                )
+        disruption = Disruption(
+            country=item.country,
+            supplier=item.supplier,
+            material=item.material,
+            capacity_factor=item.capacity_factor,
+            price_factor=item.price_factor,
+        )
+        scenarios.setdefault(item.scenario, []).append(disruption)
+    return [Scenario(name=name, disruptions=rows) for name, rows in scenarios.items()]

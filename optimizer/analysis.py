@@ -1,0 +1,178 @@
+"""What the diversification costs and what could go wrong: the baseline plan, the cost of each
+family of limits, the scenarios and the cost-risk frontier, all around one solved problem."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pulp import LpAffineExpression, LpConstraint, LpConstraintLE
+
+from optimizer.metrics import average_risk, country_amounts, hhi, worst
+from optimizer.model import BASELINE, FAMILY_OF, Family, Variant, build_model
+from optimizer.models import Problem
+from optimizer.scenarios import ScenarioOutcome, run_scenario
+from optimizer.solve import SolveResult, Status, run_model, solve
+from optimizer.verify import plan_cost
+
+
+@dataclass(frozen=True)
+class FamilyCost:
+    """What one family of limits costs: the plan's cost minus that of the plan without it."""
+
+    family: Family
+    limits: int
+    status_without: Status
+    total_cost_without: float | None
+    cost: float | None
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    limit: float | None  # None for the base plan, under the workbook's own limits
+    status: Status
+    total_cost: float | None
+    avg_risk: float | None
+    hhi: float | None
+    base_plan: bool = False
+
+
+@dataclass(frozen=True)
+class Frontier:
+    setting: str  # the swept limit: "max_avg_risk" or "max_country_share"
+    points: list[FrontierPoint]
+
+
+@dataclass
+class Analysis:
+    baseline: SolveResult | None = None
+    baseline_cost: float | None = None
+    family_costs: list[FamilyCost] = field(default_factory=list)
+    scenarios: list[ScenarioOutcome] = field(default_factory=list)
+    frontier: Frontier | None = None
+
+
+def analyse(problem: Problem, result: SolveResult, solver: str, time_limit: float) -> Analysis:
+    """Everything around the plan in `result` (which may have no plan)."""
+    baseline = solve(problem, solver, time_limit, BASELINE, duals=False)
+    base_cost = plan_cost(problem, result.plan) if result.plan is not None else None
+    analysis = Analysis(baseline=baseline)
+    if baseline.plan is not None and baseline.status is Status.OPTIMAL:
+        analysis.baseline_cost = plan_cost(problem, baseline.plan)
+    analysis.family_costs = family_costs(problem, result, solver, time_limit)
+    analysis.scenarios = [
+        run_scenario(problem, scenario, result.plan, base_cost, solver, time_limit)
+        for scenario in problem.scenarios
+    ]
+    points = problem.settings.frontier_points
+    if points is not None and points >= 2:
+        analysis.frontier = frontier(problem, result, points, solver, time_limit)
+    return analysis
+
+
+def family_costs(
+    problem: Problem, result: SolveResult, solver: str, time_limit: float
+) -> list[FamilyCost]:
+    """Re-solve without each family of limits present in the model, one family at a time."""
+    counts: dict[Family, int] = defaultdict(int)
+    for limit in result.limits:
+        family = FAMILY_OF[limit.kind]
+        if family is not None:
+            counts[family] += 1
+    cost = plan_cost(problem, result.plan) if result.plan is not None else None
+    costs = []
+    for family in Family:
+        if family not in counts:
+            continue
+        without = solve(problem, solver, time_limit, Variant(without=frozenset({family})), False)
+        cost_without = plan_cost(problem, without.plan) if without.plan is not None else None
+        saving = cost - cost_without if cost is not None and cost_without is not None else None
+        costs.append(FamilyCost(family, counts[family], without.status, cost_without, saving))
+    return costs
+
+
+def frontier(
+    problem: Problem, result: SolveResult, points: int, solver: str, time_limit: float
+) -> Frontier:
+    """Sweep one limit, applied to every material alike, from its tightest feasible value to
+    the value where it stops binding: the average-risk cap when offers carry risk scores, else
+    the country cap (every country's own cap is then replaced by the swept value too)."""
+    by_risk = any(o.risk > 0 for o in problem.offers)
+    family = Family.RISK_CAPS if by_risk else Family.COUNTRY_CAPS
+    setting = "max_avg_risk" if by_risk else "max_country_share"
+    point_list = [_point(problem, result, None, base_plan=True)]
+    loose = solve(problem, solver, time_limit, Variant(without=frozenset({family})), False)
+    if loose.plan is None:
+        return Frontier(setting, point_list)
+    if by_risk:
+        loosest = worst([average_risk(problem, loose.plan, m) for m in problem.materials])
+    else:
+        loosest = max(
+            max(country_amounts(problem, loose.plan, m).values(), default=0.0) / m_.quantity
+            for m, m_ in problem.materials.items()
+        )
+    tightest = _tightest(problem, family, solver, time_limit)
+    if loosest is None or tightest is None:
+        return Frontier(setting, point_list)
+    step = (max(loosest, tightest) - tightest) / (points - 1)
+    for value in (tightest + step * k for k in range(points)):
+        capped = _uniform_cap(problem, setting, value)
+        solved = solve(capped, solver, time_limit, duals=False)
+        point_list.append(_point(capped, solved, value))
+    return Frontier(setting, point_list)
+
+
+def _point(
+    problem: Problem, result: SolveResult, limit: float | None, base_plan: bool = False
+) -> FrontierPoint:
+    plan = result.plan
+    if plan is None:
+        return FrontierPoint(limit, result.status, None, None, None, base_plan)
+    return FrontierPoint(
+        limit,
+        result.status,
+        plan_cost(problem, plan),
+        worst([average_risk(problem, plan, m) for m in problem.materials]),
+        worst([hhi(country_amounts(problem, plan, m)) for m in problem.materials]),
+        base_plan,
+    )
+
+
+def _uniform_cap(problem: Problem, setting: str, value: float) -> Problem:
+    materials = {
+        name: m.model_copy(update={setting: value}) for name, m in problem.materials.items()
+    }
+    if setting == "max_avg_risk":
+        return problem.replace(materials=materials)
+    countries = {
+        name: c.model_copy(update={"max_share": None}) for name, c in problem.countries.items()
+    }
+    return problem.replace(materials=materials, countries=countries)
+
+
+def _tightest(problem: Problem, family: Family, solver: str, time_limit: float) -> float | None:
+    r"""min lambda such that every material's average risk (or every country's share) is at most
+    lambda, all other limits holding: sum_o r_o x_o <= lambda D_m (resp. sum_{O_mc} x_o <=
+    lambda D_m). With a shortfall penalty, leaving demand unmet is always possible: 0."""
+    if problem.settings.shortfall_penalty is not None:
+        return 0.0
+    model = build_model(problem, Variant(without=frozenset({family})))
+    level = model.lp.add_variable("lambda", lowBound=0)
+    rows = {}
+    for number, (name, material) in enumerate(problem.materials.items()):
+        offers = problem.offers_by_material[name]
+        if family is Family.RISK_CAPS:
+            groups = {"all": [(model.quantity[o.index], o.risk) for o in offers]}
+        else:
+            groups = defaultdict(list)
+            for o in offers:
+                groups[o.country].append((model.quantity[o.index], 1.0))
+        for key, terms in enumerate(groups.values()):
+            row_name = f"level_{number}_{key}"
+            expression = LpAffineExpression([*terms, (level, -material.quantity)])
+            rows[row_name] = LpConstraint(expression, LpConstraintLE, row_name, 0.0)
+    model.add(rows.items())
+    model.lp.setObjective(LpAffineExpression([(level, 1.0)]))
+    status, _, _ = run_model(model, solver, time_limit)
+    value = level.value()
+    return float(value) if status is Status.OPTIMAL and value is not None else None
