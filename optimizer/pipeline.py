@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from optimizer.analysis import analyse
 from optimizer.diagnostics import LEVEL_ORDER, Diagnostic, InvalidWorkbook, Level, error, info
 from optimizer.explain import explain_infeasible
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
-from optimizer.report import RunInfo, invalid_tables, result_tables
+from optimizer.report import RunInfo, error_tables, invalid_tables, result_tables
 from optimizer.solve import SolveResult, Status, solve
 from optimizer.validate import is_contract_sheet, validate
 from optimizer.verify import plan_cost, verify
@@ -85,7 +87,8 @@ def load_problem(path: Path) -> tuple[Problem, list[Diagnostic]]:
 
 
 def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions()) -> Outcome:
-    """Solve one workbook and write its output workbook; never raises for a bad input."""
+    """Solve one workbook and write its output workbook; never raises for a bad input, and a
+    failure of the optimizer itself still leaves an output that says so."""
     started = time.perf_counter()
     output = output_path(path, out_dir)
     run = RunInfo(path.name, sha256(path))
@@ -93,26 +96,36 @@ def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions
         problem, diagnostics = load_problem(path)
     except InvalidWorkbook as invalid:
         write_workbook(output, invalid_tables(run, invalid.diagnostics))
+        seconds = time.perf_counter() - started
         return Outcome(
-            path,
-            output,
-            Status.INVALID,
-            None,
-            time.perf_counter() - started,
-            _first_error(invalid.diagnostics),
+            path, output, Status.INVALID, None, seconds, _first_error(invalid.diagnostics)
         )
-    settings = problem.settings
-    solver = options.solver or settings.solver
-    time_limit = options.time_limit or settings.time_limit
+    try:
+        status, cost, tables, diagnostics = _solve_and_report(problem, diagnostics, run, options)
+    except Exception as exc:  # a bug must not stop the batch; the output says what happened
+        message = (
+            f"The optimizer failed on this workbook ({type(exc).__name__}: {exc}). "
+            "No plan is recommended; please report this file to the tool's maintainers."
+        )
+        status, cost, diagnostics = Status.ERROR, None, [error("", "", message)]
+        tables = error_tables(run, diagnostics)
+    write_workbook(output, tables)
+    seconds = time.perf_counter() - started
+    return Outcome(path, output, status, cost, seconds, _first_error(diagnostics))
+
+
+def _solve_and_report(
+    problem: Problem, diagnostics: list[Diagnostic], run: RunInfo, options: RunOptions
+) -> tuple[Status, float | None, dict[str, pd.DataFrame], list[Diagnostic]]:
+    solver = options.solver or problem.settings.solver
+    time_limit = options.time_limit or problem.settings.time_limit
     result = solve(problem, solver, time_limit)
     result, extra = _checked(problem, result, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
     analysis = analyse(problem, result, solver, time_limit)
-    write_workbook(output, result_tables(run, problem, result, diagnostics, analysis))
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
-    return Outcome(
-        path, output, result.status, cost, time.perf_counter() - started, _first_error(diagnostics)
-    )
+    tables = result_tables(run, problem, result, diagnostics, analysis)
+    return result.status, cost, tables, diagnostics
 
 
 def _first_error(diagnostics: list[Diagnostic]) -> str:

@@ -98,8 +98,18 @@ def diagnostics_table(diagnostics: list[Diagnostic]) -> pd.DataFrame:
 
 
 def invalid_tables(info: RunInfo, diagnostics: list[Diagnostic]) -> dict[str, pd.DataFrame]:
+    return _status_only(info, Status.INVALID, diagnostics)
+
+
+def error_tables(info: RunInfo, diagnostics: list[Diagnostic]) -> dict[str, pd.DataFrame]:
+    return _status_only(info, Status.ERROR, diagnostics)
+
+
+def _status_only(
+    info: RunInfo, status: Status, diagnostics: list[Diagnostic]
+) -> dict[str, pd.DataFrame]:
     errors = sum(d.level == "error" for d in diagnostics)
-    summary = summary_table(info, [("status", str(Status.INVALID)), ("errors", errors)])
+    summary = summary_table(info, [("status", str(status)), ("errors", errors)])
     return {"Summary": summary, "Diagnostics": diagnostics_table(diagnostics)}
 
 
