@@ -101,14 +101,18 @@ def to_positive(value: Any) -> float:
 def to_share(value: Any) -> float:
     expected = "a share from 0% to 100% (or a fraction from 0 to 1)"
     if isinstance(value, str) and value.strip().endswith("%"):
-        text = value.strip()[:-1].strip()
-        share = to_number(text, expected) / 100
+        try:
+            share = to_number(value.strip()[:-1], expected) / 100
+        except CellProblem:
+            raise CellProblem(
+                f"is {describe(value)}, which is not a share; expected {expected}"
+            ) from None
     else:
         share = to_number(value, expected)
         if share > 1:
             raise CellProblem(
                 f"is {describe(share)}, above 1; shares are fractions: write {describe(share)}% "
-                f"(or {describe(share / 100)})"
+                f"(or {share / 100:.6g})"
             )
     if not 0 <= share <= 1:
         raise CellProblem(f"is {describe(value)}; expected {expected}")

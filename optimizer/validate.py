@@ -7,13 +7,14 @@ Every problem is collected with its `Sheet!Cell`, what was found and what is acc
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
-from optimizer.cells import CONVERTERS, CellProblem, describe
+from optimizer.cells import CONVERTERS, CellProblem, describe, to_text
 from optimizer.diagnostics import (
     LEVEL_ORDER,
     Diagnostic,
@@ -70,6 +71,19 @@ class Table:
     def ref(self, column: str, row: int) -> str:
         return f"{self.letters[column]}{row}"
 
+    def names(self, column: str) -> dict[int, str]:
+        """The text of `column` in every row where it is readable, valid row or not, so that a
+        bad cell elsewhere in a row hides no duplicate and makes no false unknown name."""
+        names = {}
+        for row, cells in self.rows:
+            try:
+                names[row] = to_text(cells[column]) if column in cells else None
+            except CellProblem:
+                continue
+            if names[row] is None:
+                del names[row]
+        return names
+
 
 @dataclass
 class Collector:
@@ -89,15 +103,22 @@ def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     tables = _find_tables(workbook, found)
     settings = _settings(tables.get("settings"), found)
     groups = _groups(tables.get("groups"), found)
-    countries, defaults = _countries(
-        tables.get("countries"), groups, tables.get("groups") is not None, found
-    )
+    countries, defaults = _countries(tables.get("countries"), tables.get("groups"), found)
     offers_table, demand_table = tables.get("offers"), tables.get("demand")
     materials = _materials(demand_table, settings, found) if demand_table else {}
     offers: list[Offer] = []
     if offers_table is not None and demand_table is not None:
-        offers = _offers(offers_table, materials, countries, defaults, settings, found)
-    scenarios = _scenarios(tables.get("scenarios"), offers, materials, countries, found)
+        material_names = set(demand_table.names("material").values())
+        offers = _offers(
+            offers_table,
+            materials,
+            material_names,
+            _names(tables, "countries", "country"),
+            defaults,
+            settings,
+            found,
+        )
+    scenarios = _scenarios(tables, found)
     if found.has_errors or settings is None:
         raise InvalidWorkbook(_sorted(found.diagnostics))
     problem = Problem(
@@ -279,21 +300,25 @@ def _expected(kind: Any) -> str:
 def _duplicates(
     table: Table, rows: list[tuple[int, M]], key: str, found: Collector
 ) -> dict[str, tuple[int, M]]:
-    unique: dict[str, tuple[int, M]] = {}
-    for row, item in rows:
-        name = getattr(item, key)
-        if name in unique:
+    """The valid rows by their `key`, each name once; every repeat is an error."""
+    first: dict[str, int] = {}
+    for row, name in table.names(key).items():
+        if name in first:
             found.add(
                 error(
                     table.sheet,
                     table.ref(key, row),
-                    f"{key} '{name}' appears again (first in row {unique[name][0]}); "
+                    f"{key} '{name}' appears again (first in row {first[name]}); "
                     "each may appear only once.",
                 )
             )
         else:
-            unique[name] = (row, item)
-    return unique
+            first[name] = row
+    return {
+        getattr(item, key): (row, item)
+        for row, item in rows
+        if first.get(getattr(item, key)) == row
+    }
 
 
 # --- one function per sheet --------------------------------------------------------------------
@@ -387,16 +412,17 @@ class CountryDefaults:
 
 
 def _countries(
-    table: Table | None, groups: dict[str, Group], has_groups_sheet: bool, found: Collector
+    table: Table | None, groups_table: Table | None, found: Collector
 ) -> tuple[dict[str, Country], dict[str, CountryDefaults]]:
     if table is None:
         return {}, {}
+    groups = set(groups_table.names("group").values()) if groups_table else set()
     rows = _duplicates(table, _parse_rows(table, CountryRow, found), "country", found)
     countries: dict[str, Country] = {}
     for name, (row, item) in rows.items():
         if item.group is not None and item.group not in groups:
             message = f"group '{item.group}' is not listed in the Groups sheet"
-            if has_groups_sheet:
+            if groups_table is not None:
                 found.add(
                     error(
                         table.sheet,
@@ -423,8 +449,8 @@ def _countries(
     return countries, defaults
 
 
-def _did_you_mean(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -462,45 +488,54 @@ def _first(value: T | None, default: T) -> T:
 def _offers(
     table: Table,
     materials: dict[str, Material],
-    countries: dict[str, Country],
+    material_names: set[str],
+    country_names: set[str],
     country_defaults: dict[str, CountryDefaults],
     settings: Settings | None,
     found: Collector,
 ) -> list[Offer]:
+    """Offers with their defaults resolved; names are checked against every row of Demand and
+    Countries (`*_names`), so a bad cell there raises no second, false error here."""
     rows = _parse_rows(table, OfferRow, found)
     risk_matters = settings is not None and (
         settings.risk_price > 0 or any(m.max_avg_risk is not None for m in materials.values())
     )
-    seen: dict[tuple[str, str], int] = {}
-    offers: list[Offer] = []
-    unscored: list[int] = []
-    for row, item in rows:
-        key = (item.supplier, item.material)
-        if key in seen:
+    suppliers, offered = table.names("supplier"), table.names("material")
+    first: dict[tuple[str, str], int] = {}
+    for row in suppliers.keys() & offered.keys():
+        key = (suppliers[row], offered[row])
+        if key in first:
             found.add(
                 error(
                     table.sheet,
                     table.ref("supplier", row),
-                    f"supplier '{item.supplier}' already offers '{item.material}' in row "
-                    f"{seen[key]}; each (supplier, material) pair may appear only once.",
+                    f"supplier '{key[0]}' already offers '{key[1]}' in row "
+                    f"{first[key]}; each (supplier, material) pair may appear only once.",
                 )
             )
+        else:
+            first[key] = row
+    offers: list[Offer] = []
+    unscored: list[int] = []
+    for row, item in rows:
+        if first.get((item.supplier, item.material)) != row:
             continue
-        seen[key] = row
-        if item.material not in materials:
-            listed = ", ".join(materials) or "none"
+        if item.material not in material_names:
+            listed = ", ".join(sorted(material_names)) or "none"
             found.add(
                 error(
                     table.sheet,
                     table.ref("material", row),
                     f"material '{item.material}' is not in the Demand sheet"
-                    f"{_did_you_mean(item.material, materials)}; materials there: "
+                    f"{_did_you_mean(item.material, material_names)}; materials there: "
                     f"{listed}.",
                 )
             )
             continue
-        if countries and item.country not in countries:
-            hint = _did_you_mean(item.country, countries)
+        if item.material not in materials:
+            continue  # its Demand row has an error of its own
+        if country_names and item.country not in country_names:
+            hint = _did_you_mean(item.country, country_names)
             if hint:
                 found.add(
                     error(
@@ -588,20 +623,20 @@ def _offers(
     return offers
 
 
-def _scenarios(
-    table: Table | None,
-    offers: list[Offer],
-    materials: dict[str, Material],
-    countries: dict[str, Country],
-    found: Collector,
-) -> list[Scenario]:
+def _names(tables: dict[str, Table], sheet: str, column: str) -> set[str]:
+    table = tables.get(sheet)
+    return set(table.names(column).values()) if table is not None else set()
+
+
+def _scenarios(tables: dict[str, Table], found: Collector) -> list[Scenario]:
     """Rows with the same scenario name form one scenario; every name they use must exist."""
+    table = tables.get("scenarios")
     if table is None:
         return []
     known = {
-        "country": {o.country for o in offers} | set(countries),
-        "supplier": {o.supplier for o in offers},
-        "material": set(materials),
+        "country": _names(tables, "offers", "country") | _names(tables, "countries", "country"),
+        "supplier": _names(tables, "offers", "supplier"),
+        "material": _names(tables, "demand", "material"),
     }
     scenarios: dict[str, list[Disruption]] = {}
     for row, item in _parse_rows(table, ScenarioRow, found):
