@@ -72,20 +72,31 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def make_solver(name: str, time_limit: float, mip: bool = True) -> LpSolver:
+MIP_GAP = 1e-9  # "optimal" means optimal, not within HiGHS' default 0.01%
+
+
+def make_solver(
+    name: str, time_limit: float, mip: bool = True, preprocess: bool = True
+) -> LpSolver:
     if name == "highs":
         _silence_highs_banner()
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, mip=mip, threads=1)
-    elif name == "cbc":
-        solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, mip=mip)
-        if not solver.available():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, mip=mip)
-    else:
+        return pulp.HiGHS(msg=False, timeLimit=time_limit, mip=mip, threads=1, gapRel=MIP_GAP)
+    if name != "cbc":
         raise SolverUnavailable(f"Unknown solver '{name}'; choose one of {', '.join(SOLVERS)}.")
+    options = {
+        "msg": False,
+        "timeLimit": time_limit,
+        "mip": mip,
+        "gapRel": MIP_GAP,
+        "options": [] if preprocess else ["preprocess off"],
+    }
+    solver = pulp.COIN_CMD(**options)
+    if not solver.available():  # PuLP 3 bundles CBC as PULP_CBC_CMD; PuLP 4 drops that name
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(**options)
     if not solver.available():
-        raise SolverUnavailable(f"The solver '{name}' is not installed on this machine.")
+        raise SolverUnavailable("The solver 'cbc' is not installed on this machine.")
     return solver
 
 
@@ -118,11 +129,26 @@ def solve(
 def run_model(
     model: SourcingModel, solver: str, time_limit: float, mip: bool = True
 ) -> tuple[Status, Plan | None, str]:
-    """Solve `model` once and read its plan back through our own keys, if there is one."""
+    """Solve `model` once and read its plan back through our own keys, if there is one.
+
+    CBC 2.10's preprocessing can call a feasible integer model infeasible (coin-or/Cbc#740):
+    such a verdict is checked once more without preprocessing.
+    """
+    outcome = _attempt(model, make_solver(solver, time_limit, mip), time_limit)
+    if solver == "cbc" and mip and model.used and outcome[0] is Status.INFEASIBLE:
+        second = _attempt(model, make_solver(solver, time_limit, preprocess=False), time_limit)
+        if second[0] in (Status.OPTIMAL, Status.TIME_LIMIT):
+            return second
+    return outcome
+
+
+def _attempt(
+    model: SourcingModel, solver: LpSolver, time_limit: float
+) -> tuple[Status, Plan | None, str]:
     started = time.perf_counter()
     lp = model.lp
     try:
-        lp.solve(make_solver(solver, time_limit, mip))
+        lp.solve(solver)
     except pulp.PulpSolverError as exc:
         return Status.ERROR, None, f"The solver failed: {exc}"
     if lp.sol_status == pulp.LpSolutionOptimal:
@@ -152,12 +178,16 @@ def run_model(
 
 
 def _plan(model: SourcingModel) -> Plan:
+    """The values of our variables; an offer whose use switch is off supplies exactly nothing
+    (solvers may leave a few millionths on it, within their tolerance)."""
+
     def value(variable: pulp.LpVariable) -> float:
         number = variable.value()
         return 0.0 if number is None or abs(number) < ZERO else float(number)
 
+    unused = {index for index, used in model.used.items() if value(used) < 0.5}
     return Plan(
-        {index: value(x) for index, x in model.quantity.items()},
+        {index: 0.0 if index in unused else value(x) for index, x in model.quantity.items()},
         {material: value(s) for material, s in model.shortfall.items()},
         float(pulp.value(model.lp.objective) or 0.0),
         {name: value(e) for name, e in model.relaxation.items()},
