@@ -13,6 +13,8 @@ from optimizer.pipeline import (
     RunOptions,
     find_workbooks,
     load_problem,
+    output_path,
+    output_paths,
     process_workbook,
 )
 from optimizer.solve import SOLVERS, Status
@@ -57,25 +59,32 @@ def run(
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         click.echo(f"{path}: no such file or folder", err=True)
-    workbooks = find_workbooks(paths or (DEFAULT_INPUTS,))
+    workbooks = find_workbooks(paths or (DEFAULT_INPUTS,), out_dir)
     if not workbooks:
         click.echo(
             f"No workbooks found in {', '.join(map(str, paths or (DEFAULT_INPUTS,)))}.", err=True
         )
     options = RunOptions(solver=solver, time_limit=time_limit)
     worst = 2 if missing else 0
-    for path in workbooks:
-        outcome = _process(path, out_dir, options)
+    for path, output in output_paths(workbooks, out_dir).items():
+        if output != output_path(path, out_dir):
+            click.echo(
+                f"{path.name}: another workbook is also named '{path.stem}', so this one's "
+                f"output is {output.name}",
+                err=True,
+            )
+        outcome = _process(path, out_dir, options, output)
         click.echo(_line(outcome), err=True)
         worst = max(worst, EXIT_CODES[outcome.status])
     raise SystemExit(worst)
 
 
-def _process(path: Path, out_dir: Path, options: RunOptions) -> Outcome:
+def _process(path: Path, out_dir: Path, options: RunOptions, output: Path) -> Outcome:
     try:
-        return process_workbook(path, out_dir, options)
-    except OSError as exc:
-        return Outcome(path, None, Status.ERROR, None, 0.0, f"could not be processed: {exc}")
+        return process_workbook(path, out_dir, options, output)
+    except OSError as exc:  # the output folder cannot be written
+        message = f"its output could not be written ({exc.strerror or exc})"
+        return Outcome(path, None, Status.ERROR, None, 0.0, message)
 
 
 def _line(outcome: Outcome) -> str:

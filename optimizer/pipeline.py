@@ -11,12 +11,20 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.analysis import analyse
-from optimizer.diagnostics import LEVEL_ORDER, Diagnostic, InvalidWorkbook, Level, error, info
+from optimizer.diagnostics import (
+    LEVEL_ORDER,
+    Diagnostic,
+    InvalidWorkbook,
+    Level,
+    error,
+    info,
+    unreadable,
+)
 from optimizer.explain import explain_infeasible
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
 from optimizer.report import RunInfo, error_tables, invalid_tables, result_tables
-from optimizer.solve import SolveResult, Status, solve
+from optimizer.solve import SolveResult, SolverUnavailable, Status, solve
 from optimizer.validate import is_contract_sheet, validate
 from optimizer.verify import plan_cost, verify
 from optimizer.write import write_workbook
@@ -58,19 +66,45 @@ def is_input_workbook(path: Path) -> bool:
     )
 
 
-def find_workbooks(paths: Iterable[Path]) -> list[Path]:
-    """The workbooks named, and those directly inside the folders named, in a stable order."""
+def find_workbooks(paths: Iterable[Path], out_dir: Path | None = None) -> list[Path]:
+    """The workbooks named, and those directly inside the folders named, in a stable order;
+    in a folder that is also the output folder, our own `*_allocation.xlsx` are not inputs."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if is_input_workbook(p)))
+            own_outputs = out_dir is not None and path.resolve() == out_dir.resolve()
+            found.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if is_input_workbook(p) and not (own_outputs and p.name.endswith(OUTPUT_SUFFIX))
+                )
+            )
         elif is_input_workbook(path):
             found.append(path)
     return found
 
 
+OUTPUT_SUFFIX = "_allocation.xlsx"
+
+
 def output_path(path: Path, out_dir: Path) -> Path:
-    return out_dir / f"{path.stem}_allocation.xlsx"
+    return out_dir / f"{path.stem}{OUTPUT_SUFFIX}"
+
+
+def output_paths(workbooks: list[Path], out_dir: Path) -> dict[Path, Path]:
+    """`<stem>_allocation.xlsx` for each workbook; when two share a stem (`plan.xlsx`,
+    `plan.ods`), the later one's output also names its type (`plan_ods_allocation.xlsx`), so
+    no result replaces another."""
+    outputs: dict[Path, Path] = {}
+    taken: set[Path] = set()
+    for path in workbooks:
+        output = output_path(path, out_dir)
+        if output in taken:
+            output = out_dir / f"{path.stem}_{path.suffix.lstrip('.').lower()}{OUTPUT_SUFFIX}"
+        taken.add(output)
+        outputs[path] = output
+    return outputs
 
 
 def sha256(path: Path) -> str:
@@ -86,29 +120,39 @@ def load_problem(path: Path) -> tuple[Problem, list[Diagnostic]]:
     return validate(read_workbook(path, is_contract_sheet))
 
 
-def process_workbook(path: Path, out_dir: Path, options: RunOptions = RunOptions()) -> Outcome:
-    """Solve one workbook and write its output workbook; never raises for a bad input, and a
-    failure of the optimizer itself still leaves an output that says so."""
+def process_workbook(
+    path: Path, out_dir: Path, options: RunOptions = RunOptions(), output: Path | None = None
+) -> Outcome:
+    """Solve one workbook and write its output workbook (`output`, else the usual name in
+    `out_dir`); never raises for a bad input, and a failure of the optimizer itself still
+    leaves an output that says so."""
     started = time.perf_counter()
-    output = output_path(path, out_dir)
-    run = RunInfo(path.name, sha256(path))
+    output = output or output_path(path, out_dir)
     try:
+        run = RunInfo(path.name, sha256(path))
         problem, diagnostics = load_problem(path)
-    except InvalidWorkbook as invalid:
-        write_workbook(output, invalid_tables(run, invalid.diagnostics))
+    except (InvalidWorkbook, OSError) as exc:
+        invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_os_message(path, exc))
+        run = RunInfo(path.name, "")
+        if not isinstance(exc, OSError):
+            run = RunInfo(path.name, sha256(path))
+        write_workbook(output, invalid_tables(run, invalid.diagnostics, options.solver))
         seconds = time.perf_counter() - started
         return Outcome(
             path, output, Status.INVALID, None, seconds, _first_error(invalid.diagnostics)
         )
     try:
         status, cost, tables, diagnostics = _solve_and_report(problem, diagnostics, run, options)
+    except SolverUnavailable as exc:
+        status, cost, diagnostics = Status.ERROR, None, [error("Settings", "", str(exc))]
+        tables = error_tables(run, diagnostics, options.solver)
     except Exception as exc:  # a bug must not stop the batch; the output says what happened
         message = (
             f"The optimizer failed on this workbook ({type(exc).__name__}: {exc}). "
             "No plan is recommended; please report this file to the tool's maintainers."
         )
         status, cost, diagnostics = Status.ERROR, None, [error("", "", message)]
-        tables = error_tables(run, diagnostics)
+        tables = error_tables(run, diagnostics, options.solver)
     write_workbook(output, tables)
     seconds = time.perf_counter() - started
     return Outcome(path, output, status, cost, seconds, _first_error(diagnostics))
@@ -126,6 +170,11 @@ def _solve_and_report(
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     tables = result_tables(run, problem, result, diagnostics, analysis)
     return result.status, cost, tables, diagnostics
+
+
+def _os_message(path: Path, exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    return f"{path.name} could not be opened ({reason}). Check that the file is readable."
 
 
 def _first_error(diagnostics: list[Diagnostic]) -> str:

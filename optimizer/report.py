@@ -97,20 +97,33 @@ def diagnostics_table(diagnostics: list[Diagnostic]) -> pd.DataFrame:
     )
 
 
-def invalid_tables(info: RunInfo, diagnostics: list[Diagnostic]) -> dict[str, pd.DataFrame]:
-    return _status_only(info, Status.INVALID, diagnostics)
+def invalid_tables(
+    info: RunInfo, diagnostics: list[Diagnostic], solver: str | None = None
+) -> dict[str, pd.DataFrame]:
+    return _status_only(info, Status.INVALID, diagnostics, solver)
 
 
-def error_tables(info: RunInfo, diagnostics: list[Diagnostic]) -> dict[str, pd.DataFrame]:
-    return _status_only(info, Status.ERROR, diagnostics)
+def error_tables(
+    info: RunInfo, diagnostics: list[Diagnostic], solver: str | None = None
+) -> dict[str, pd.DataFrame]:
+    return _status_only(info, Status.ERROR, diagnostics, solver)
 
 
 def _status_only(
-    info: RunInfo, status: Status, diagnostics: list[Diagnostic]
+    info: RunInfo, status: Status, diagnostics: list[Diagnostic], solver: str | None
 ) -> dict[str, pd.DataFrame]:
-    errors = sum(d.level == "error" for d in diagnostics)
-    summary = summary_table(info, [("status", str(status)), ("errors", errors)])
-    return {"Summary": summary, "Diagnostics": diagnostics_table(diagnostics)}
+    """Summary (every contract row, blank where nothing was solved) and Diagnostics."""
+    rows: list[tuple[str, object]] = [
+        ("status", str(status)),
+        ("total_cost", None),
+        ("objective", None),
+        ("solver", solver),
+        ("solve_seconds", 0.0),
+        ("baseline_cost", None),
+        ("diversification_premium", None),
+        ("errors", sum(d.level == "error" for d in diagnostics)),
+    ]
+    return {"Summary": summary_table(info, rows), "Diagnostics": diagnostics_table(diagnostics)}
 
 
 def result_tables(

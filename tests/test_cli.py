@@ -448,11 +448,6 @@ def test_every_workbook_format_gives_stem_allocation_xlsx(
         assert math.isclose(info["total_cost"], SIMPLE_COST, rel_tol=TOL), stem
 
 
-@pytest.mark.xfail(
-    reason="pipeline.output_path maps plan.xlsx and plan.ods to the same plan_allocation.xlsx: "
-    "the second result silently replaces the first and the batch still exits 0",
-    strict=True,
-)
 def test_workbooks_with_the_same_stem_do_not_silently_share_one_output(
     tmp_path: Path, simple_sheets: Sheets
 ) -> None:
@@ -542,12 +537,6 @@ def test_invalid_output_has_only_summary_and_diagnostics(
     assert "lots" in hits["message"].iloc[0]
 
 
-@pytest.mark.xfail(
-    reason="report.invalid_tables writes only status, input_file, input_sha256 and errors: the "
-    "contract's Summary rows total_cost, objective, solver and solve_seconds are missing for "
-    "an invalid input",
-    strict=True,
-)
 def test_invalid_summary_still_has_every_contract_row(
     tmp_path: Path, simple_sheets: Sheets
 ) -> None:
