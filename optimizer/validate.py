@@ -48,6 +48,7 @@ from optimizer.schema import (
     SheetSpec,
     normalize,
 )
+from optimizer.template import INSTRUCTIONS
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -143,6 +144,8 @@ def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
     by_key: dict[str, str] = {}
     for name in workbook.sheet_names:
         key = normalize(name)
+        if key == normalize(INSTRUCTIONS):
+            continue
         if key not in SHEETS_BY_KEY:
             found.add(warning(name, "", f"Sheet '{name}' is not used by the optimizer; ignored."))
         elif key in by_key:
