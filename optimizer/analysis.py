@@ -35,6 +35,8 @@ class FrontierPoint:
     avg_risk: float | None
     hhi: float | None
     base_plan: bool = False
+    objective: float | None = None  # with risk price and shortfall penalty
+    shortfall: float | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def _point(
         worst([average_risk(problem, plan, m) for m in problem.materials]),
         worst([hhi(country_amounts(problem, plan, m)) for m in problem.materials]),
         base_plan,
+        plan.objective,
+        sum(plan.shortfall.values()),
     )
 
 
@@ -153,10 +157,10 @@ def _uniform_cap(problem: Problem, setting: str, value: float) -> Problem:
 def _tightest(problem: Problem, family: Family, solver: str, time_limit: float) -> float | None:
     r"""min lambda such that every material's average risk (or every country's share) is at most
     lambda, all other limits holding: sum_o r_o x_o <= lambda D_m (resp. sum_{O_mc} x_o <=
-    lambda D_m). With a shortfall penalty, leaving demand unmet is always possible: 0."""
-    if problem.settings.shortfall_penalty is not None:
-        return 0.0
-    model = build_model(problem, Variant(without=frozenset({family})))
+    lambda D_m), demand met in full even where a shortfall penalty would allow less (else the
+    tightest plan would buy nothing); 0 when demand cannot be met in full at all."""
+    settings = problem.settings.model_copy(update={"shortfall_penalty": None})
+    model = build_model(problem.replace(settings=settings), Variant(without=frozenset({family})))
     level = model.lp.add_variable("lambda", lowBound=0)
     rows = {}
     for number, (name, material) in enumerate(problem.materials.items()):
@@ -175,4 +179,6 @@ def _tightest(problem: Problem, family: Family, solver: str, time_limit: float) 
     model.lp.setObjective(LpAffineExpression([(level, 1.0)]))
     status, _, _ = run_model(model, solver, time_limit)
     value = level.value()
+    if status is Status.INFEASIBLE and problem.settings.shortfall_penalty is not None:
+        return 0.0
     return float(value) if status is Status.OPTIMAL and value is not None else None

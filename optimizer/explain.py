@@ -44,9 +44,10 @@ def explain_infeasible(
     rows = []
     for name, material in problem.materials.items():
         short = reach.plan.shortfall.get(name, 0.0) if reach.plan else None
-        blocked = short is None or short > TOLERANCE * material.quantity
         ways = [w for fix in fixes.values() for w in _relaxations(problem, fix, name)]
-        if not blocked and not ways:
+        if (short is None and not ways) or (
+            short is not None and short <= TOLERANCE * material.quantity
+        ):
             continue
         if short is None:
             text = f"{name}: demand {amount(material.quantity)} cannot be met within the limits."

@@ -74,7 +74,15 @@ SCENARIOS_COLUMNS = [
     "base_plan_shortfall",
     "shortfall",
 ]
-FRONTIER_COLUMNS = ["status", "total_cost", "avg_risk", "hhi", "base_plan"]
+FRONTIER_COLUMNS = [
+    "status",
+    "total_cost",
+    "avg_risk",
+    "hhi",
+    "base_plan",
+    "objective",
+    "shortfall",
+]
 
 
 @dataclass(frozen=True)
@@ -291,6 +299,8 @@ def frontier_table(frontier: Frontier) -> pd.DataFrame:
             p.avg_risk,
             p.hhi,
             p.base_plan,
+            p.objective,
+            p.shortfall,
         )
         for number, p in enumerate(frontier.points)
     ]
