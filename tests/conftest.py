@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
+import xlwt
 
 
 def make_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
@@ -21,6 +23,28 @@ def make_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
         for row in rows:
             sheet.append(row)
     book.save(path)
+    return path
+
+
+def write_xls(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    book = xlwt.Workbook()
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for name, rows in sheets.items():
+            width = max((len(row) for row in rows), default=0)
+            padded = [[*row, *([None] * (width - len(row)))] for row in rows]
+            frame = pd.DataFrame(padded, dtype=object)
+            frame.to_excel(writer, sheet_name=name, index=False, header=False)
     return path
 
 

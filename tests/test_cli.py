@@ -23,9 +23,8 @@ import openpyxl
 import pandas as pd
 import pulp
 import pytest
-import xlwt
 from click.testing import CliRunner, Result
-from conftest import OFFERS_HEADER, make_workbook
+from conftest import OFFERS_HEADER, make_workbook, write_ods, write_xls
 
 from optimizer.cli import main
 
@@ -211,25 +210,6 @@ def write_text_workbook(path: Path, sheets: Sheets) -> Path:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
     book.save(path)
-    return path
-
-
-def write_xls(path: Path, sheets: Sheets) -> Path:
-    book = xlwt.Workbook()
-    for name, rows in sheets.items():
-        sheet = book.add_sheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    sheet.write(r, c, value)
-    book.save(str(path))
-    return path
-
-
-def write_ods(path: Path, sheets: Sheets) -> Path:
-    with pd.ExcelWriter(path, engine="odf") as writer:
-        for name, rows in sheets.items():
-            pd.DataFrame(rows[1:], columns=rows[0]).to_excel(writer, sheet_name=name, index=False)
     return path
 
 

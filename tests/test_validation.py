@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pandas as pd
 import pytest
 import xlsxwriter
-import xlwt
-from conftest import make_workbook
+from conftest import make_workbook, write_ods, write_xls
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from optimizer.diagnostics import Diagnostic, InvalidWorkbook, Level
@@ -87,28 +85,6 @@ def set_cell(sheets: Sheets, sheet: str, ref: str, value: Any) -> Sheets:
 
 def save(tmp_path: Path, sheets: Sheets, name: str = "input.xlsx") -> Path:
     return make_workbook(tmp_path / name, sheets)
-
-
-def write_xls(path: Path, sheets: Sheets) -> Path:
-    book = xlwt.Workbook()
-    for name, rows in sheets.items():
-        sheet = book.add_sheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    sheet.write(r, c, value)
-    book.save(str(path))
-    return path
-
-
-def write_ods(path: Path, sheets: Sheets) -> Path:
-    with pd.ExcelWriter(path, engine="odf") as writer:
-        for name, rows in sheets.items():
-            width = max((len(row) for row in rows), default=0)
-            padded = [[*row, *([None] * (width - len(row)))] for row in rows]
-            frame = pd.DataFrame(padded, dtype=object)
-            frame.to_excel(writer, sheet_name=name, index=False, header=False)
-    return path
 
 
 def write_with_xlsxwriter(
