@@ -16,9 +16,11 @@ from optimizer.pipeline import (
     output_path,
     output_paths,
     process_workbook,
+    still_changing,
 )
 from optimizer.solve import SOLVERS, Status
 from optimizer.template import write_template
+from optimizer.write import claim, remove_stale_files
 
 DEFAULT_INPUTS = Path("inputs")
 DEFAULT_OUTPUTS = Path("outputs")
@@ -66,14 +68,23 @@ def run(
         )
     options = RunOptions(solver=solver, time_limit=time_limit)
     worst = 2 if missing else 0
+    remove_stale_files(out_dir)
+    changing = still_changing(workbooks)
     for path, output in output_paths(workbooks, out_dir).items():
+        if path in changing:
+            click.echo(f"{path.name}: skipped, it is still being copied or saved", err=True)
+            continue
         if output != output_path(path, out_dir):
             click.echo(
                 f"{path.name}: another workbook is also named '{path.stem}', so this one's "
                 f"output is {output.name}",
                 err=True,
             )
-        outcome = _process(path, out_dir, options, output)
+        with claim(output) as mine:
+            if not mine:
+                click.echo(f"{path.name}: skipped, another run is working on it", err=True)
+                continue
+            outcome = _process(path, out_dir, options, output)
         click.echo(_line(outcome), err=True)
         worst = max(worst, EXIT_CODES[outcome.status])
     raise SystemExit(worst)

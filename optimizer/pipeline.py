@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,6 +87,32 @@ def find_workbooks(paths: Iterable[Path], out_dir: Path | None = None) -> list[P
 
 
 OUTPUT_SUFFIX = "_allocation.xlsx"
+# A file changed more recently than this is watched for that long; tests set it to 0.
+SETTLE_SECONDS = float(os.environ.get("OPTIMIZER_SETTLE_SECONDS", "1.0"))
+
+
+def still_changing(paths: list[Path]) -> set[Path]:
+    """The files that are still being written or copied: recently modified ones whose size or
+    modification time changes while we watch them for a moment."""
+
+    def state(path: Path) -> tuple[int, int] | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return stat.st_size, stat.st_mtime_ns
+
+    now = time.time()
+    states = {p: state(p) for p in paths}
+    recent = {
+        p: before
+        for p, before in states.items()
+        if before is not None and now - before[1] / 1e9 < SETTLE_SECONDS
+    }
+    if not recent:
+        return set()
+    time.sleep(SETTLE_SECONDS)
+    return {p for p, before in recent.items() if state(p) != before}
 
 
 def output_path(path: Path, out_dir: Path) -> Path:

@@ -2,13 +2,17 @@
 
 `.xlsx`/`.xlsm` are read with openpyxl (read-only, saved values) because it tells an Excel
 error value (`#N/A`) and a formula without a saved value apart from a blank cell;
-`.xls`/`.ods` with python-calamine.
+`.xls`/`.ods` with python-calamine. The file's real format is taken from its content, and
+reading runs in a child process with a memory and time limit, so that a file built to exhaust
+memory (a cell claimed at XFD1048576 makes calamine abort the whole interpreter) costs that
+file its verdict, never the batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
+import multiprocessing
+import resource
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +20,20 @@ from typing import Any
 
 import openpyxl
 import python_calamine
+from defusedxml import DefusedXmlException
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from optimizer.diagnostics import InvalidWorkbook, unreadable
+from optimizer.filetype import Format, identify
+
+if not openpyxl.DEFUSEDXML:  # pragma: no cover - an install problem, not an input problem
+    raise RuntimeError("defusedxml must be installed so that openpyxl parses XML safely")
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAX_COLUMNS = 1_000  # cells further right are never part of a contract table
+MAX_ROWS = 1_048_576  # Excel's own limit
+READ_MEMORY = 6 << 30  # bytes of address space the reading process may use
+READ_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -56,21 +69,73 @@ class Workbook:
     sheets: dict[str, Sheet]  # only the sheets that were asked for, by their name in the file
 
 
-def read_workbook(path: Path, wanted: Callable[[str], bool]) -> Workbook:
+def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = True) -> Workbook:
     """Read the sheets whose name passes `wanted`; raise InvalidWorkbook if it cannot be read."""
-    suffix = path.suffix.lower()
-    if suffix not in WORKBOOK_SUFFIXES:
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise unreadable(f"{path.name} is not a workbook (.xlsx, .xlsm, .xls or .ods).")
+    fmt = identify(path)
+    if not isolated or "fork" not in multiprocessing.get_all_start_methods():
+        return _read(path, fmt, wanted)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_read_in_child, args=(sender, path, fmt, wanted), daemon=True)
+    child.start()
+    sender.close()
     try:
-        if suffix in (".xlsx", ".xlsm"):
+        if not receiver.poll(READ_SECONDS):
+            raise unreadable(
+                f"{path.name} took more than {READ_SECONDS} s to read and was given up: it is "
+                "far larger than a sourcing workbook should be, or damaged."
+            )
+        kind, payload = receiver.recv()
+    except EOFError:
+        kind, payload = "crash", None
+    finally:
+        child.kill()
+        child.join()
+        receiver.close()
+    if kind == "ok":
+        return payload
+    if kind == "invalid":
+        raise InvalidWorkbook(payload)
+    raise unreadable(
+        f"{path.name} could not be read: reading it needed more than {READ_MEMORY >> 30} GiB of "
+        "memory or crashed the reader (a damaged file, or a sheet that claims cells far beyond "
+        "its data). Open it in Excel, delete empty rows and columns, and save it again."
+    )
+
+
+def _read_in_child(sender: Any, path: Path, fmt: Format, wanted: Callable[[str], bool]) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
+    try:
+        result: tuple[str, Any] = ("ok", _read(path, fmt, wanted))
+    except InvalidWorkbook as invalid:
+        result = ("invalid", invalid.diagnostics)
+    except MemoryError:
+        result = ("crash", None)
+    sender.send(result)
+    sender.close()
+
+
+def _read(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> Workbook:
+    try:
+        if fmt is Format.XLSX:
             return _read_with_openpyxl(path, wanted)
         return _read_with_calamine(path, wanted)
     except InvalidWorkbook:
         raise
+    except MemoryError:
+        raise
     except python_calamine.PasswordError as exc:
         raise unreadable(_password_message(path)) from exc
+    except DefusedXmlException as exc:
+        raise unreadable(
+            f"{path.name} was not read: its XML declares entities or external references "
+            f"({type(exc).__name__}), which real workbooks never contain; the file may be "
+            "malicious. Save the data again from Excel into a new workbook."
+        ) from exc
     except Exception as exc:
-        raise unreadable(_unreadable_message(path, exc)) from exc
+        raise unreadable(_unreadable_message(path, fmt, exc)) from exc
 
 
 def _password_message(path: Path) -> str:
@@ -80,11 +145,11 @@ def _password_message(path: Path) -> str:
     )
 
 
-def _unreadable_message(path: Path, exc: Exception) -> str:
-    kind = {".xlsx": "Excel", ".xlsm": "Excel", ".xls": "Excel 97-2003", ".ods": "OpenDocument"}
+def _unreadable_message(path: Path, fmt: Format, exc: Exception) -> str:
+    kind = {Format.XLSX: "Excel", Format.XLS: "Excel 97-2003", Format.ODS: "OpenDocument"}
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     return (
-        f"{path.name} could not be read as an {kind[path.suffix.lower()]} workbook ({detail}). "
+        f"{path.name} could not be read as an {kind[fmt]} workbook ({detail}). "
         "Open it in Excel and save it again as .xlsx."
     )
 
@@ -111,8 +176,6 @@ def _openpyxl_value(cell: dict[str, Any]) -> Cell:
 
 
 def _read_with_openpyxl(path: Path, wanted: Callable[[str], bool]) -> Workbook:
-    if zipfile.is_zipfile(path) and _is_encrypted(path):
-        raise unreadable(_password_message(path))
     book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
         sheets: dict[str, Sheet] = {}
@@ -130,8 +193,12 @@ def _read_with_openpyxl(path: Path, wanted: Callable[[str], bool]) -> Workbook:
                     timedelta_formats=book._timedelta_formats,
                 )
                 for row_number, cells in parser.parse():
+                    if row_number > MAX_ROWS:
+                        break
                     values: list[Cell] = []
                     for cell in cells:
+                        if cell["column"] > MAX_COLUMNS:
+                            break
                         values.extend([None] * (cell["column"] - 1 - len(values)))
                         values.append(_openpyxl_value(cell))
                     rows.extend([] for _ in range(row_number - 1 - len(rows)))
@@ -141,11 +208,6 @@ def _read_with_openpyxl(path: Path, wanted: Callable[[str], bool]) -> Workbook:
         return Workbook(list(book.sheetnames), sheets)
     finally:
         book.close()
-
-
-def _is_encrypted(path: Path) -> bool:
-    with zipfile.ZipFile(path) as archive:
-        return "EncryptionInfo" in archive.namelist()
 
 
 def _calamine_value(value: Any) -> Cell:
@@ -163,8 +225,12 @@ def _read_with_calamine(path: Path, wanted: Callable[[str], bool]) -> Workbook:
         for name in book.sheet_names:
             if not wanted(name):
                 continue
-            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            rows = [[_calamine_value(v) for v in row] for row in grid]
+            sheet = book.get_sheet_by_name(name)
+            left = [None] * sheet.start[1] if sheet.start else []  # rows start at column A
+            rows = [
+                [*left, *(_calamine_value(v) for v in row)][:MAX_COLUMNS]
+                for _, row in zip(range(MAX_ROWS), sheet.iter_rows(), strict=False)
+            ]
             sheets[name] = Sheet(name, rows, not visible.get(name, True))
         return Workbook(list(book.sheet_names), sheets)
     finally:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 EXCEL_MAX_TEXT = 32_767
+TEMP_SUFFIX = ".tmp"
+CLAIM_SUFFIX = ".claim"
 WRITER_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -29,7 +32,8 @@ def excel_text(value: object) -> object:
 def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Write `tables` as sheets of `path`: first to a temp file beside it, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    prefix = f".{path.name}.{os.getpid()}."
+    handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
     os.close(handle)
     temp = Path(temp_name)
     try:
@@ -50,3 +54,68 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner(path: Path) -> int | None:
+    """The process id in a temp file's name (`.<output>.<pid>.<random>.tmp`) or a claim file."""
+    if path.name.endswith(CLAIM_SUFFIX):
+        with contextlib.suppress(OSError, ValueError):
+            return int(path.read_text().strip())
+        return None
+    parts = path.name.split(".")
+    return int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+
+
+def remove_stale_files(folder: Path) -> list[Path]:
+    """Delete temp and claim files left in `folder` by runs that were killed."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.glob(".*"):
+        if not path.name.endswith((TEMP_SUFFIX, CLAIM_SUFFIX)):
+            continue
+        owner = _owner(path)
+        if owner is not None and _alive(owner):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def claim(output: Path) -> Iterator[bool]:
+    """Claim `output` for this process, atomically; yields False when another live run holds
+    it (that run is writing the same output, so this one leaves it alone)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    marker = output.parent / f".{output.name}{CLAIM_SUFFIX}"
+    for _ in range(2):
+        try:
+            descriptor = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            owner = _owner(marker)
+            if owner is not None and _alive(owner) and owner != os.getpid():
+                yield False
+                return
+            with contextlib.suppress(FileNotFoundError):
+                marker.unlink()
+            continue
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(str(os.getpid()))
+        try:
+            yield True
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                marker.unlink()
+        return
+    yield False

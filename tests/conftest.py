@@ -48,6 +48,12 @@ def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_settling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by a test are complete: don't wait to see whether they still change."""
+    monkeypatch.setattr("optimizer.pipeline.SETTLE_SECONDS", 0.0)
+
+
 OFFERS_HEADER = ["supplier", "country", "material", "unit_price", "capacity"]
 
 

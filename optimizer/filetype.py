@@ -1,0 +1,127 @@
+"""What a file really is, from its bytes, before any parser touches it.
+
+People e-mail workbooks that are HTML pages or CSV files renamed to `.xlsx`, password-protected
+(an OLE container), truncated, or zip bombs. Each gets a verdict that says what the file is and
+what to do, and only a file that looks like a workbook is handed to a reader.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from enum import StrEnum
+from pathlib import Path
+
+from optimizer.diagnostics import InvalidWorkbook, unreadable
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_MEMBERS = 10_000
+MAX_UNCOMPRESSED = 4 << 30  # 4 GiB of XML is far beyond any real sourcing workbook
+MAX_RATIO = 200  # XML compresses about 10-20 times; hundreds means a bomb
+
+
+class Format(StrEnum):
+    XLSX = "xlsx"  # also .xlsm: Office Open XML
+    XLS = "xls"  # Excel 97-2003 (OLE container)
+    ODS = "ods"
+
+
+def identify(path: Path) -> Format:
+    """The workbook format of `path` by its content; raise InvalidWorkbook for anything else."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    name = path.name
+    if not head:
+        raise unreadable(
+            f"{name} could not be read: the file is empty (0 bytes). Open the workbook, save it "
+            "again and drop it in."
+        )
+    if head.startswith(OLE_MAGIC):
+        return _ole(path)
+    if head.startswith(ZIP_MAGIC):
+        return _zip(path)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<")):
+        raise unreadable(
+            f"{name} could not be read: it is a web page or XML file with a workbook's name, "
+            "not a workbook (often an export from a web system). Open it in Excel and save it "
+            "again as .xlsx."
+        )
+    if _looks_like_text(head):
+        raise unreadable(
+            f"{name} could not be read: it is a text (CSV) file with a workbook's name, not a "
+            "workbook. Open it in Excel and save it again as .xlsx."
+        )
+    raise unreadable(
+        f"{name} could not be read: its content is neither Excel nor OpenDocument. Check "
+        "that the right file was dropped in, and save it again from Excel as .xlsx."
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        decoded = head.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = head.decode("latin-1")
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in decoded)
+    return printable >= 0.95 * len(decoded)
+
+
+def _ole(path: Path) -> Format:
+    """An OLE container: an Excel 97-2003 workbook, or an encrypted (password) workbook."""
+    with open(path, "rb") as handle:
+        content = handle.read(1 << 20)
+    if "EncryptionInfo".encode("utf-16-le") in content or b"EncryptedPackage" in content:
+        raise unreadable(
+            f"{path.name} could not be read: it is protected with a password. Save it again "
+            "without a password (File > Info > Protect Workbook) and drop that copy in."
+        )
+    return Format.XLS
+
+
+def _zip(path: Path) -> Format:
+    """An Office Open XML or OpenDocument archive, checked against zip bombs."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise unreadable(
+            f"{path.name} could not be read: the file is damaged or incomplete ({exc}). It may "
+            "not have finished copying; copy it or save it again."
+        ) from exc
+    if len(members) > MAX_MEMBERS:
+        raise _bomb(path, f"it holds {len(members):,} parts")
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if unpacked > MAX_UNCOMPRESSED:
+        raise _bomb(path, f"it would unpack to {unpacked / 2**30:,.1f} GiB")
+    if unpacked > 100 << 20 and unpacked / packed > MAX_RATIO:
+        raise _bomb(path, f"it would unpack to {unpacked / packed:,.0f} times its size")
+    if "xl/workbook.xml" in names or any(n.endswith("/workbook.xml") for n in names):
+        return Format.XLSX
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return Format.ODS
+    if "EncryptionInfo" in names:
+        raise unreadable(
+            f"{path.name} could not be read: it is protected with a password. Save it again "
+            "without a password and drop that copy in."
+        )
+    raise unreadable(
+        f"{path.name} could not be read: it is a zip archive but not a workbook (no Excel or "
+        "OpenDocument spreadsheet inside). Unpack it, or open the workbook in Excel and save it "
+        "again as .xlsx."
+    )
+
+
+def _bomb(path: Path, why: str) -> InvalidWorkbook:
+    return unreadable(
+        f"{path.name} could not be read: {why}, far more than any real workbook (a damaged "
+        "or malicious file). Save the workbook again from Excel and drop it in."
+    )
+
+
+def has_macros(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
