@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from optimizer.diagnostics import (
     unreadable,
 )
 from optimizer.explain import explain_infeasible
+from optimizer.filetype import has_macros
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
 from optimizer.report import RunInfo, error_tables, invalid_tables, result_tables
@@ -144,7 +146,11 @@ def sha256(path: Path) -> str:
 
 def load_problem(path: Path) -> tuple[Problem, list[Diagnostic]]:
     """Read and validate one workbook; raise InvalidWorkbook with every problem found."""
-    return validate(read_workbook(path, is_contract_sheet))
+    problem, diagnostics = validate(read_workbook(path, is_contract_sheet))
+    if zipfile.is_zipfile(path) and has_macros(path):
+        note = "The workbook contains macros; they were not run, and the output has none."
+        diagnostics.append(info("", "", note))
+    return problem, diagnostics
 
 
 def process_workbook(

@@ -122,36 +122,51 @@ def _read(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> Workbook:
         if fmt is Format.XLSX:
             return _read_with_openpyxl(path, wanted)
         return _read_with_calamine(path, wanted)
-    except InvalidWorkbook:
-        raise
-    except MemoryError:
+    except (InvalidWorkbook, MemoryError):
         raise
     except python_calamine.PasswordError as exc:
         raise unreadable(_password_message(path)) from exc
-    except DefusedXmlException as exc:
-        raise unreadable(
-            f"{path.name} was not read: its XML declares entities or external references "
-            f"({type(exc).__name__}), which real workbooks never contain; the file may be "
-            "malicious. Save the data again from Excel into a new workbook."
-        ) from exc
     except Exception as exc:
         raise unreadable(_unreadable_message(path, fmt, exc)) from exc
 
 
 def _password_message(path: Path) -> str:
     return (
-        f"{path.name} is protected with a password, so it cannot be read. "
-        "Save a copy without a password and drop that in instead."
+        f"{path.name} could not be read: it is protected with a password. Save it again "
+        "without a password and drop that copy in."
     )
 
 
 def _unreadable_message(path: Path, fmt: Format, exc: Exception) -> str:
+    if _caused_by(exc, DefusedXmlException):
+        return (
+            f"{path.name} could not be read: its XML declares entities or external references, "
+            "which real workbooks never contain (the file may be malicious). Copy the data into "
+            "a new workbook in Excel and save it again."
+        )
+    if "cell limit" in str(exc).lower():
+        return (
+            f"{path.name} could not be read: a sheet claims cells far beyond its data (up to the "
+            "last row or column Excel allows). Open it in Excel, delete the empty rows and "
+            "columns after the data, and save it again."
+        )
     kind = {Format.XLSX: "Excel", Format.XLS: "Excel 97-2003", Format.ODS: "OpenDocument"}
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     return (
         f"{path.name} could not be read as an {kind[fmt]} workbook ({detail}). "
         "Open it in Excel and save it again as .xlsx."
     )
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether `exc` or an exception it was raised from is a `kind` (readers wrap errors)."""
+    for _ in range(20):
+        if exc is None:
+            return False
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class _CellParser(WorkSheetParser):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
@@ -49,6 +50,7 @@ from optimizer.schema import (
     normalize,
 )
 from optimizer.template import INSTRUCTIONS
+from optimizer.write import EXCEL_MAX_TEXT
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -260,10 +262,51 @@ def _missing_header(spec: SheetSpec, sheet: Sheet) -> Diagnostic:
     )
 
 
+LARGEST = 1e10  # numbers beyond this range make the model badly scaled for the solver
+SMALLEST = 1e-6
+
+
+def _cell_warnings(table: Table, row: int, cells: dict[str, Cell], found: Collector) -> None:
+    """Text Excel cannot store as it is, and magnitudes that would make the model badly scaled."""
+    for column, value in cells.items():
+        if isinstance(value, str):
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                found.add(
+                    warning(
+                        table.sheet,
+                        table.ref(column, row),
+                        f"{column} holds control characters that Excel cannot store; they are "
+                        "left out in the output.",
+                    )
+                )
+            if len(value) > EXCEL_MAX_TEXT:
+                found.add(
+                    warning(
+                        table.sheet,
+                        table.ref(column, row),
+                        f"{column} is {len(value):,} characters long; the output keeps the "
+                        f"first {EXCEL_MAX_TEXT:,}, Excel's limit.",
+                    )
+                )
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            size = abs(value)
+            if size > LARGEST or 0 < size < SMALLEST:
+                found.add(
+                    warning(
+                        table.sheet,
+                        table.ref(column, row),
+                        f"{column} is {value:g}, an extreme magnitude: when numbers differ by "
+                        "more than about a billion times the solver loses accuracy. Check the "
+                        "unit (kg or t, dollars or millions).",
+                    )
+                )
+
+
 def _parse_rows(table: Table, model: type[M], found: Collector) -> list[tuple[int, M]]:
     """Validate each data row into `model`, collecting every cell's problem."""
     parsed: list[tuple[int, M]] = []
     for row, cells in table.rows:
+        _cell_warnings(table, row, cells, found)
         try:
             parsed.append((row, model.model_validate(cells)))
         except ValidationError as exc:
