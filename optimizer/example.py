@@ -14,121 +14,28 @@ import pandas as pd
 
 from optimizer.write import write_workbook
 
+# fmt: off
 OFFERS = pd.DataFrame(
     [
         # supplier, country, material, unit_price, capacity, freight, tariff, risk,
-        # min_order, fixed_cost, current_quantity
-        (
-            "Yunnan Gallium Metals",
-            "China",
-            "Gallium",
-            285,
-            90_000,
-            6,
-            None,
-            None,
-            None,
-            None,
-            70_000,
-        ),
+        # min_order, fixed_cost, current_quantity (today's purchases, Russia's included)
+        ("Yunnan Gallium Metals", "China", "Gallium", 285, 90_000, 6, None, None, None, None, 72_000),  # noqa: E501
         ("Shandong Alumina Ga", "China", "Gallium", 292, 60_000, 6, None, None, None, None, 40_000),
-        (
-            "Pavlodar Gallium (ERG)",
-            "Kazakhstan",
-            "Gallium",
-            410,
-            15_000,
-            14,
-            None,
-            None,
-            5_000,
-            None,
-            None,
-        ),
-        (
-            "Wagerup Gallium JV",
-            "Australia",
-            "Gallium",
-            455,
-            40_000,
-            10,
-            None,
-            None,
-            10_000,
-            250_000,
-            None,
-        ),
-        ("Kanto Ga Recycling", "Japan", "Gallium", 495, 20_000, 2, None, None, None, None, 15_000),
-        ("Ulsan Gallium", "Korea", "Gallium", 440, 8_000, 4, None, None, None, None, 10_000),
+        ("Pavlodar Gallium (ERG)", "Kazakhstan", "Gallium", 410, 15_000, 14, None, None, 5_000, None, None),  # noqa: E501
+        ("Wagerup Gallium JV", "Australia", "Gallium", 455, 40_000, 10, None, None, 10_000, 250_000, None),  # noqa: E501
+        ("Kanto Ga Recycling", "Japan", "Gallium", 495, 20_000, 2, None, None, None, None, 20_000),
+        ("Ulsan Gallium", "Korea", "Gallium", 440, 8_000, 4, None, None, None, None, 8_000),
         ("Stade Gallium", "Germany", "Gallium", 505, 12_000, 16, None, None, None, 120_000, None),
-        ("Ural Gallium", "Russia", "Gallium", 330, 10_000, 12, None, None, None, None, None),
-        (
-            "Trail Germanium Refinery",
-            "Canada",
-            "Germanium",
-            1_750,
-            8_000,
-            20,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ),
-        (
-            "Olen Germanium Recycling",
-            "Belgium",
-            "Germanium",
-            1_850,
-            6_000,
-            25,
-            None,
-            None,
-            None,
-            None,
-            3_000,
-        ),
-        (
-            "Yunnan Germanium",
-            "China",
-            "Germanium",
-            1_450,
-            20_000,
-            15,
-            None,
-            None,
-            None,
-            None,
-            15_000,
-        ),
-        (
-            "Kanto Ge Recycling",
-            "Japan",
-            "Germanium",
-            1_950,
-            3_000,
-            3,
-            None,
-            None,
-            None,
-            None,
-            2_000,
-        ),
+        ("Ural Gallium", "Russia", "Gallium", 330, 10_000, 12, None, None, None, None, 10_000),
+        ("Trail Germanium Refinery", "Canada", "Germanium", 1_750, 8_000, 20, None, None, None, None, None),  # noqa: E501
+        ("Olen Germanium Recycling", "Belgium", "Germanium", 1_850, 6_000, 25, None, None, None, None, 3_000),  # noqa: E501
+        ("Yunnan Germanium", "China", "Germanium", 1_450, 20_000, 15, None, None, None, None, 15_000),  # noqa: E501
+        ("Kanto Ge Recycling", "Japan", "Germanium", 1_950, 3_000, 3, None, None, None, None, 2_000),  # noqa: E501
     ],
-    columns=[
-        "supplier",
-        "country",
-        "material",
-        "unit_price",
-        "capacity",
-        "freight",
-        "tariff",
-        "risk",
-        "min_order",
-        "fixed_cost",
-        "current_quantity",
-    ],
+    columns=["supplier", "country", "material", "unit_price", "capacity", "freight", "tariff",
+             "risk", "min_order", "fixed_cost", "current_quantity"],
 )
+# fmt: on
 
 DEMAND = pd.DataFrame(
     [

@@ -58,6 +58,16 @@ CONSTRAINTS_COLUMNS = [
     "id",
 ]
 DIAGNOSTICS_COLUMNS = ["level", "sheet", "cell", "message"]
+CURRENT_MATERIAL_COLUMNS = ["current_cost", "current_avg_risk", "current_hhi"]
+COMPARISON_COLUMNS = [
+    "material",
+    "country",
+    "current_quantity",
+    "current_share",
+    "quantity",
+    "share",
+    "change",
+]
 LIMITS_COST_COLUMNS = [
     "family",
     "limits",
@@ -168,13 +178,23 @@ def result_tables(
     rows += [("materials", len(problem.materials)), ("offers", len(problem.offers))]
     if result.message:
         rows.append(("message", result.message))
-    tables = {"Summary": summary_table(info, rows)}
+    tables: dict[str, pd.DataFrame] = {}
     baseline = analysis.baseline.plan if analysis.baseline is not None else None
+    current = current_plan(problem)
     if plan is not None:
         tables["Allocation"] = allocation_table(problem, plan)
-        tables["Materials"] = materials_table(problem, plan, baseline)
+        tables["Materials"] = materials_table(problem, plan, baseline, current)
         tables["Countries"] = countries_table(problem, plan)
+        tables["Country shares"] = country_shares_table(problem, plan)
         tables["Constraints"] = constraints_table(problem, plan, result.limits, result.duals)
+        if current is not None:
+            tables["Current vs recommended"] = comparison_table(problem, plan, current)
+            current_cost = plan_cost(problem, current)
+            rows += [("current_cost", current_cost), ("savings_vs_current", current_cost - cost)]
+        rows += glance_rows(tables)
+    rows += [
+        (f"scenario: {outcome.name}", scenario_verdict(outcome)) for outcome in analysis.scenarios
+    ]
     if analysis.family_costs:
         tables["Limits cost"] = limits_cost_table(analysis.family_costs, cost)
     if problem.scenarios:
@@ -183,7 +203,85 @@ def result_tables(
         tables["Frontier"] = frontier_table(analysis.frontier)
     notes = [d for outcome in analysis.scenarios for d in outcome.diagnostics]
     tables["Diagnostics"] = diagnostics_table([*diagnostics, *notes])
-    return tables
+    return {"Summary": summary_table(info, rows), **tables}
+
+
+def glance_rows(tables: dict[str, pd.DataFrame]) -> list[tuple[str, object]]:
+    """For a manager: the largest country exposures and how many materials a cap holds back."""
+    countries = tables["Countries"]
+    top = countries.sort_values("share", ascending=False, kind="stable").head(3)
+    rows: list[tuple[str, object]] = [
+        (f"top_exposure_{number}", f"{row.country}: {row.share:.0%} of {row.material}")
+        for number, row in enumerate(top.itertuples(), 1)
+    ]
+    constraints = tables["Constraints"]
+    capping = constraints["constraint"].isin(["country_cap", "group_max", "spend_cap"])
+    rows.append(("materials_capped", int(constraints.loc[capping, "material"].nunique())))
+    return rows
+
+
+def scenario_verdict(outcome: ScenarioOutcome) -> str:
+    """One line per scenario: what re-planning costs, and what the plan would miss unchanged."""
+    missed = outcome.base_plan_shortfall
+    unchanged = (
+        f"; unchanged, the plan would miss {missed:,.6g}" if missed and missed > ZERO else ""
+    )
+    if outcome.status is Status.INFEASIBLE:
+        return f"no plan can meet the demand within the limits{unchanged}"
+    if outcome.total_cost is None or outcome.cost_change is None:
+        return f"{outcome.status}{unchanged}"
+    base = outcome.total_cost - outcome.cost_change
+    relative = f" ({outcome.cost_change / base:+.2%})" if base > ZERO else ""
+    return f"re-planned for {outcome.cost_change:+,.0f}{relative}{unchanged}"
+
+
+def current_plan(problem: Problem) -> Plan | None:
+    """Today's allocation from `Offers.current_quantity`, when the workbook gives it."""
+    if all(o.current_quantity is None for o in problem.offers):
+        return None
+    quantities = {o.index: o.current_quantity or 0.0 for o in problem.offers}
+    shortfall = {
+        name: max(
+            0.0, m.quantity - sum(quantities[o.index] for o in problem.offers_by_material[name])
+        )
+        for name, m in problem.materials.items()
+    }
+    return Plan(quantities, shortfall, 0.0)
+
+
+def comparison_table(problem: Problem, plan: Plan, current: Plan) -> pd.DataFrame:
+    rows = []
+    for name, material in problem.materials.items():
+        now = country_amounts(problem, current, name)
+        then = country_amounts(problem, plan, name)
+        for country in [*now, *(c for c in then if c not in now)]:
+            before, after = now.get(country, 0.0), then.get(country, 0.0)
+            demand = material.quantity
+            rows.append(
+                (name, country, before, before / demand, after, after / demand, after - before)
+            )
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def country_shares_table(problem: Problem, plan: Plan, countries: int = 8) -> pd.DataFrame:
+    """Share of each material's demand by country (the largest suppliers overall, the rest as
+    'Other'), and the unmet share: the data behind the stacked-bar chart."""
+    totals: dict[str, float] = {}
+    by_material = {}
+    for name, material in problem.materials.items():
+        amounts = country_amounts(problem, plan, name)
+        by_material[name] = {c: a / material.quantity for c, a in amounts.items()}
+        for country, share in by_material[name].items():
+            totals[country] = totals.get(country, 0.0) + share
+    leading = sorted(totals, key=lambda c: -totals[c])[:countries]
+    rows = []
+    for name in sorted(problem.materials, key=lambda m: -problem.materials[m].quantity)[:25]:
+        shares = by_material[name]
+        other = sum(v for c, v in shares.items() if c not in leading)
+        unmet = plan.shortfall.get(name, 0.0) / problem.materials[name].quantity
+        rows.append((name, *(shares.get(c, 0.0) for c in leading), other, unmet))
+    table = pd.DataFrame(rows, columns=["material", *leading, "Other", "unmet"])
+    return table.loc[:, (table != 0).any(axis=0)]
 
 
 def _difference(value: float | None, reference: float | None) -> float | None:
@@ -226,26 +324,34 @@ def allocation_table(problem: Problem, plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
 
 
-def materials_table(problem: Problem, plan: Plan, baseline: Plan | None = None) -> pd.DataFrame:
+def materials_table(
+    problem: Problem, plan: Plan, baseline: Plan | None = None, current: Plan | None = None
+) -> pd.DataFrame:
     rows = []
     for name, material in problem.materials.items():
         supplied = sum(plan.quantities[o.index] for o in problem.offers_by_material[name])
         before = baseline is not None
-        rows.append(
-            (
-                name,
-                material.quantity,
-                supplied,
-                plan.shortfall.get(name, 0.0),
-                material_cost(problem, plan, name),
-                average_risk(problem, plan, name),
-                hhi(country_amounts(problem, plan, name)),
-                hhi(country_amounts(problem, baseline, name)) if before else None,
-                risk_weighted_hhi(problem, plan, name),
-                risk_weighted_hhi(problem, baseline, name) if before else None,
-            )
+        row: tuple[object, ...] = (
+            name,
+            material.quantity,
+            supplied,
+            plan.shortfall.get(name, 0.0),
+            material_cost(problem, plan, name),
+            average_risk(problem, plan, name),
+            hhi(country_amounts(problem, plan, name)),
+            hhi(country_amounts(problem, baseline, name)) if before else None,
+            risk_weighted_hhi(problem, plan, name),
+            risk_weighted_hhi(problem, baseline, name) if before else None,
         )
-    return pd.DataFrame(rows, columns=MATERIALS_COLUMNS)
+        if current is not None:
+            row += (
+                material_cost(problem, current, name),
+                average_risk(problem, current, name),
+                hhi(country_amounts(problem, current, name)),
+            )
+        rows.append(row)
+    columns = MATERIALS_COLUMNS + (CURRENT_MATERIAL_COLUMNS if current is not None else [])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def countries_table(problem: Problem, plan: Plan) -> pd.DataFrame:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from optimizer.style import add_charts, style_sheet
+
 EXCEL_MAX_TEXT = 32_767
 TEMP_SUFFIX = ".tmp"
 CLAIM_SUFFIX = ".claim"
@@ -40,14 +42,12 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
         with pd.ExcelWriter(
             temp, engine="xlsxwriter", engine_kwargs={"options": WRITER_OPTIONS}
         ) as writer:
+            cleaned = {}
             for name, table in tables.items():
-                clean = table.map(excel_text) if len(table) else table
+                clean = cleaned[name] = table.map(excel_text) if len(table) else table
                 clean.to_excel(writer, sheet_name=name, index=False)
-                sheet = writer.sheets[name]
-                sheet.freeze_panes(1, 0)
-                for number, column in enumerate(clean.columns):
-                    width = max([len(str(column)), *(len(str(v)) for v in clean[column][:200])])
-                    sheet.set_column(number, number, min(max(width + 2, 8), 60))
+                style_sheet(writer.book, writer.sheets[name], name, clean)
+            add_charts(writer.book, writer.sheets, cleaned)
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(temp, path)

@@ -1,0 +1,175 @@
+"""Make the output read at a glance: styled headers, number formats, filters, highlighted binding
+caps and native Excel charts. Values are never changed, only how they look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
+
+MONEY = "#,##0.00"
+PERCENT = "0.0%"
+QUANTITY = "#,##0.00"
+INDEX = "0.000"
+RISK = "0.0"
+
+COLUMN_FORMATS = {
+    **dict.fromkeys(
+        [
+            "cost",
+            "landed_unit_cost",
+            "unit_price",
+            "freight",
+            "fixed_cost",
+            "total_cost",
+            "total_cost_without",
+            "cost_change",
+            "objective",
+            "shadow_price",
+            "current_cost",
+            "recommended_cost",
+            "cost_difference",
+        ],
+        MONEY,
+    ),
+    **dict.fromkeys(
+        [
+            "share",
+            "cap",
+            "limit_share",
+            "tariff",
+            "share_of_total_cost",
+            "current_share",
+            "max_country_share",
+        ],
+        PERCENT,
+    ),
+    **dict.fromkeys(
+        [
+            "quantity",
+            "demand",
+            "supplied",
+            "shortfall",
+            "base_plan_shortfall",
+            "limit",
+            "value",
+            "slack",
+            "current_quantity",
+            "change",
+        ],
+        QUANTITY,
+    ),
+    **dict.fromkeys(
+        ["hhi", "baseline_hhi", "risk_weighted_hhi", "baseline_risk_weighted_hhi", "current_hhi"],
+        INDEX,
+    ),
+    **dict.fromkeys(["avg_risk", "risk", "max_avg_risk", "current_avg_risk"], RISK),
+}
+SUMMARY_FORMATS = {
+    **dict.fromkeys(
+        [
+            "total_cost",
+            "objective",
+            "baseline_cost",
+            "diversification_premium",
+            "risk_cost",
+            "shortfall_cost",
+            "current_cost",
+            "savings_vs_current",
+        ],
+        MONEY,
+    ),
+    **dict.fromkeys(["diversification_premium_percent"], PERCENT),
+}
+
+
+def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> None:
+    """Header, widths, number formats and filter for one sheet written by pandas."""
+    header = workbook.add_format(
+        {
+            "bold": True,
+            "font_color": "#FFFFFF",
+            "bg_color": "#1F4E78",
+            "text_wrap": True,
+            "valign": "top",
+            "border": 1,
+        }
+    )
+    formats = {
+        pattern: workbook.add_format({"num_format": pattern})
+        for pattern in {*COLUMN_FORMATS.values(), *SUMMARY_FORMATS.values()}
+    }
+    for number, column in enumerate(table.columns):
+        sheet.write_string(0, number, str(column), header)
+        values = table[column].iloc[:200]
+        width = max([len(str(column)), *(len(_shown(v)) for v in values)])
+        pattern = COLUMN_FORMATS.get(str(column)) if name != "Summary" else None
+        sheet.set_column(number, number, min(max(width + 2, 9), 60), formats.get(pattern))
+    sheet.freeze_panes(1, 0)
+    if name == "Summary":
+        _summary_formats(sheet, table, formats)
+    elif len(table):
+        sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+    if name == "Countries" and "binding" in table.columns:
+        _highlight_binding(workbook, sheet, table)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _summary_formats(sheet: Any, table: pd.DataFrame, formats: dict[str, Any]) -> None:
+    for row, (item, value) in enumerate(zip(table["item"], table["value"], strict=True), 1):
+        pattern = SUMMARY_FORMATS.get(str(item))
+        if pattern and isinstance(value, int | float) and pd.notna(value):
+            sheet.write_number(row, 1, float(value), formats[pattern])
+
+
+def _highlight_binding(workbook: Any, sheet: Any, table: pd.DataFrame) -> None:
+    """Rows of countries that sit at their cap, in amber (a conditional format, not a formula
+    in any cell)."""
+    if not len(table):
+        return
+    amber = workbook.add_format({"bg_color": "#FFE699"})
+    column = xl_col_to_name(list(table.columns).index("binding"))
+    rule = {"type": "formula", "criteria": f"=${column}2=TRUE", "format": amber}
+    sheet.conditional_format(1, 0, len(table), len(table.columns) - 1, rule)
+
+
+def add_charts(workbook: Any, sheets: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
+    shares = tables.get("Country shares")
+    if shares is not None and len(shares) and len(shares.columns) > 1:
+        chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
+        rows = len(shares)
+        for column in range(1, len(shares.columns)):
+            chart.add_series(
+                {
+                    "name": ["Country shares", 0, column],
+                    "categories": ["Country shares", 1, 0, rows, 0],
+                    "values": ["Country shares", 1, column, rows, column],
+                }
+            )
+        chart.set_title({"name": "Where each material comes from"})
+        chart.set_x_axis({"num_format": "0%"})
+        chart.set_size({"width": 720, "height": 120 + 28 * rows})
+        sheets["Country shares"].insert_chart(rows + 3, 0, chart)
+    frontier = tables.get("Frontier")
+    if frontier is not None and len(frontier) > 2:
+        limit = frontier.columns[1]
+        chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        points = len(frontier)
+        chart.add_series(
+            {
+                "name": "Cost of the plan",
+                "categories": ["Frontier", 2, 1, points, 1],
+                "values": ["Frontier", 2, 4, points, 4],
+            }
+        )
+        chart.set_title({"name": "What a tighter limit costs"})
+        chart.set_x_axis({"name": str(limit)})
+        chart.set_y_axis({"name": "total cost", "num_format": "#,##0"})
+        chart.set_legend({"none": True})
+        sheets["Frontier"].insert_chart(points + 3, 0, chart)
