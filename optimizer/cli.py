@@ -133,7 +133,8 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def template(file: Path) -> None:
-    """Write an empty input workbook with every sheet and column of the contract."""
-    write_template(file)
+@click.option("--example", is_flag=True, help="Fill it with the gallium example.")
+def template(file: Path, example: bool) -> None:
+    """Write an input workbook with every sheet and column of the contract, explained."""
+    write_template(file, example)
     click.echo(f"Wrote {file}", err=True)

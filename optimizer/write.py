@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -31,8 +32,14 @@ def excel_text(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_MAX_TEXT]
 
 
-def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Write `tables` as sheets of `path`: first to a temp file beside it, then rename."""
+Decorate = Callable[[Any, dict[str, Any], dict[str, pd.DataFrame]], None]
+
+
+def write_workbook(
+    path: Path, tables: dict[str, pd.DataFrame], decorate: Decorate = add_charts
+) -> None:
+    """Write `tables` as sheets of `path`: first to a temp file beside it, then rename.
+    `decorate(workbook, sheets, tables)` adds what is more than values (charts, validation)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.{os.getpid()}."
     handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
@@ -47,7 +54,7 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
                 clean = cleaned[name] = table.map(excel_text) if len(table) else table
                 clean.to_excel(writer, sheet_name=name, index=False)
                 style_sheet(writer.book, writer.sheets[name], name, clean)
-            add_charts(writer.book, writer.sheets, cleaned)
+            decorate(writer.book, writer.sheets, cleaned)
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(temp, path)
