@@ -105,8 +105,12 @@ def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> No
         values = table[column].iloc[:200]
         width = max([len(str(column)), *(len(_shown(v)) for v in values)])
         pattern = COLUMN_FORMATS.get(str(column)) if name != "Summary" else None
+        if name == "Country shares" and number > 0:
+            pattern = PERCENT
         sheet.set_column(number, number, min(max(width + 2, 9), 60), formats.get(pattern))
     sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed: every column on the page width
     if name == "Summary":
         _summary_formats(sheet, table, formats)
     elif len(table):
@@ -161,11 +165,12 @@ def add_charts(workbook: Any, sheets: dict[str, Any], tables: dict[str, pd.DataF
         limit = frontier.columns[1]
         chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         points = len(frontier)
+        cost = list(frontier.columns).index("total_cost")
         chart.add_series(
             {
                 "name": "Cost of the plan",
                 "categories": ["Frontier", 2, 1, points, 1],
-                "values": ["Frontier", 2, 4, points, 4],
+                "values": ["Frontier", 2, cost, points, cost],
             }
         )
         chart.set_title({"name": "What a tighter limit costs"})
