@@ -84,8 +84,9 @@ SUMMARY_FORMATS = {
 }
 
 
-def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> None:
-    """Header, widths, number formats and filter for one sheet written by pandas."""
+def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> dict[int, Any]:
+    """Header, widths, number formats and filter for one sheet, before its values are written;
+    returns the formats of single rows (the Summary's money and percentage rows)."""
     header = workbook.add_format(
         {
             "bold": True,
@@ -111,25 +112,23 @@ def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> No
     sheet.freeze_panes(1, 0)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)  # printed: every column on the page width
-    if name == "Summary":
-        _summary_formats(sheet, table, formats)
-    elif len(table):
-        sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
     if name == "Countries" and "binding" in table.columns:
         _highlight_binding(workbook, sheet, table)
+    if name != "Summary":
+        if len(table):
+            sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+        return {}
+    return {
+        row: formats[SUMMARY_FORMATS[str(item)]]
+        for row, item in enumerate(table["item"], 1)
+        if str(item) in SUMMARY_FORMATS
+    }
 
 
 def _shown(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
-
-
-def _summary_formats(sheet: Any, table: pd.DataFrame, formats: dict[str, Any]) -> None:
-    for row, (item, value) in enumerate(zip(table["item"], table["value"], strict=True), 1):
-        pattern = SUMMARY_FORMATS.get(str(item))
-        if pattern and isinstance(value, int | float) and pd.notna(value):
-            sheet.write_number(row, 1, float(value), formats[pattern])
 
 
 def _highlight_binding(workbook: Any, sheet: Any, table: pd.DataFrame) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from optimizer.style import add_charts, style_sheet
 
 EXCEL_MAX_TEXT = 32_767
+LARGE_OUTPUT = 200_000  # cells; above this, rows are streamed to disk as they are written
 TEMP_SUFFIX = ".tmp"
 CLAIM_SUFFIX = ".claim"
 WRITER_OPTIONS = {
@@ -45,22 +49,42 @@ def write_workbook(
     handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
     os.close(handle)
     temp = Path(temp_name)
+    cells = sum(table.size for table in tables.values())
+    options = {**WRITER_OPTIONS, "constant_memory": cells > LARGE_OUTPUT}
     try:
-        with pd.ExcelWriter(
-            temp, engine="xlsxwriter", engine_kwargs={"options": WRITER_OPTIONS}
-        ) as writer:
-            cleaned = {}
-            for name, table in tables.items():
-                clean = cleaned[name] = table.map(excel_text) if len(table) else table
-                clean.to_excel(writer, sheet_name=name, index=False)
-                style_sheet(writer.book, writer.sheets[name], name, clean)
-            decorate(writer.book, writer.sheets, cleaned)
+        book = xlsxwriter.Workbook(str(temp), options)
+        sheets = {}
+        for name, table in tables.items():
+            sheet = sheets[name] = book.add_worksheet(name)
+            _write_values(sheet, table, style_sheet(book, sheet, name, table))
+        decorate(book, sheets, tables)
+        book.close()
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(temp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> None:
+    """Row by row (as constant-memory mode needs), text always as text, blanks left blank;
+    `formats` maps a row to the format of its value cell (the Summary's money rows)."""
+    for row, values in enumerate(table.itertuples(index=False, name=None), 1):
+        cell_format = formats.get(row)
+        for column, value in enumerate(values):
+            if value is None or value is pd.NA:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(row, column, excel_text(value), cell_format)
+            elif isinstance(value, bool | np.bool_):
+                sheet.write_boolean(row, column, bool(value), cell_format)
+            elif isinstance(value, int | float | np.number):
+                number = float(value)
+                if math.isfinite(number):
+                    sheet.write_number(row, column, number, cell_format)
+            else:
+                sheet.write_string(row, column, excel_text(str(value)), cell_format)
 
 
 def _alive(pid: int) -> bool:
