@@ -7,6 +7,7 @@ what to do, and only a file that looks like a workbook is handed to a reader.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from enum import StrEnum
 from pathlib import Path
@@ -99,6 +100,7 @@ def _zip(path: Path) -> Format:
         raise _bomb(path, f"it would unpack to {unpacked / 2**30:,.1f} GiB")
     if unpacked > 100 << 20 and unpacked / packed > MAX_RATIO:
         raise _bomb(path, f"it would unpack to {unpacked / packed:,.0f} times its size")
+    _refuse_xml_entities(path)
     if "xl/workbook.xml" in names or any(n.endswith("/workbook.xml") for n in names):
         return Format.XLSX
     if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
@@ -115,6 +117,23 @@ def _zip(path: Path) -> Format:
     )
 
 
+def _refuse_xml_entities(path: Path) -> None:
+    """No XML part of a workbook has a document type declaration; one that does may expand
+    entities ("billion laughs") or fetch external files, whichever reader parses it."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(member) as stream:
+                head = stream.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise unreadable(
+                    f"{path.name} could not be read: its XML declares entities or external "
+                    "references, which real workbooks never contain (the file may be "
+                    "malicious). Copy the data into a new workbook in Excel and save it again."
+                )
+
+
 def _bomb(path: Path, why: str) -> InvalidWorkbook:
     return unreadable(
         f"{path.name} could not be read: {why}, far more than any real workbook (a damaged "
@@ -125,3 +144,28 @@ def _bomb(path: Path, why: str) -> InvalidWorkbook:
 def has_macros(path: Path) -> bool:
     with zipfile.ZipFile(path) as archive:
         return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
+
+
+# A cell with an error value (t="e"), or a formula with no saved value: `<f>..</f></c>`,
+# `<f .../></c>` or an empty `<v>`. Only these need openpyxl's view of cell types.
+_NEEDS_TYPES = re.compile(
+    rb'\bt="e"|</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
+    rb"|<(?:\w+:)?f\b[^>]*/>\s*</(?:\w+:)?c>"
+)
+_CHUNK = 1 << 22
+
+
+def needs_cell_types(path: Path) -> bool:
+    """Whether any sheet of an Office Open XML workbook holds an Excel error value or a formula
+    without a saved value, which python-calamine would read as a blank cell."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.startswith("xl/worksheets/"):
+                continue
+            with archive.open(member) as stream:
+                tail = b""
+                while chunk := stream.read(_CHUNK):
+                    if _NEEDS_TYPES.search(tail + chunk):
+                        return True
+                    tail = chunk[-256:]
+    return False

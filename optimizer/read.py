@@ -1,11 +1,11 @@
 """Read the cells of a workbook's contract sheets, once each, keeping where every cell stands.
 
-`.xlsx`/`.xlsm` are read with openpyxl (read-only, saved values) because it tells an Excel
-error value (`#N/A`) and a formula without a saved value apart from a blank cell;
-`.xls`/`.ods` with python-calamine. The file's real format is taken from its content, and
-reading runs in a child process with a memory and time limit, so that a file built to exhaust
-memory (a cell claimed at XFD1048576 makes calamine abort the whole interpreter) costs that
-file its verdict, never the batch.
+Values are read with python-calamine, which is fast but reads an Excel error value (`#N/A`)
+or a formula without a saved value as a blank cell; an `.xlsx`/`.xlsm` whose sheets hold
+either is read with openpyxl (read-only, saved values) instead, which tells them apart.
+The file's real format is taken from its content, and reading runs in a child process with a
+memory and time limit, so that a file built to exhaust memory (a cell claimed at XFD1048576
+makes calamine abort the whole interpreter) costs that file its verdict, never the batch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from optimizer.diagnostics import InvalidWorkbook, unreadable
-from optimizer.filetype import Format, identify
+from optimizer.filetype import Format, identify, needs_cell_types
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - an install problem, not an input problem
     raise RuntimeError("defusedxml must be installed so that openpyxl parses XML safely")
@@ -119,7 +119,7 @@ def _read_in_child(sender: Any, path: Path, fmt: Format, wanted: Callable[[str],
 
 def _read(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> Workbook:
     try:
-        if fmt is Format.XLSX:
+        if fmt is Format.XLSX and needs_cell_types(path):
             return _read_with_openpyxl(path, wanted)
         return _read_with_calamine(path, wanted)
     except (InvalidWorkbook, MemoryError):
