@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
+import numpy as np
 import pulp
 from pulp import LpSolver
 
@@ -72,6 +73,50 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
+class BulkHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS interface, handing the whole matrix to highspy in one call instead of one
+    column and one row at a time (the part of PuLP's overhead that grows with the model)."""
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
+        import highspy
+
+        variables = lp.variables()
+        for index, variable in enumerate(variables):
+            variable.index = index
+        sense = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        objective = lp.objective or {}
+        costs = np.array([sense * objective.get(v, 0.0) for v in variables], dtype=np.float64)
+        inf = highspy.kHighsInf
+        lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables])
+        upper = np.array([inf if v.upBound is None else v.upBound for v in variables])
+        none = np.zeros(0, dtype=np.int32)
+        lp.solverModel.addCols(len(variables), costs, lower, upper, 0, none, none, np.zeros(0))
+        integers = [v.index for v in variables if v.cat == pulp.LpInteger]
+        if integers and self.mip:
+            kind = np.full(len(integers), highspy.HighsVarType.kInteger.value, dtype=np.uint8)
+            lp.solverModel.changeColsIntegrality(len(integers), np.array(integers, np.int32), kind)
+        starts, indices, values, row_lower, row_upper = [], [], [], [], []
+        for number, constraint in enumerate(lp._constraints.values()):
+            constraint.index = number
+            starts.append(len(indices))
+            for variable, coefficient in constraint.items():
+                if coefficient != 0:
+                    indices.append(variable.index)
+                    values.append(coefficient)
+            low, high = constraint.getLb(), constraint.getUb()
+            row_lower.append(-inf if low is None else low)
+            row_upper.append(inf if high is None else high)
+        lp.solverModel.addRows(
+            len(starts),
+            np.array(row_lower, dtype=np.float64),
+            np.array(row_upper, dtype=np.float64),
+            len(indices),
+            np.array(starts, dtype=np.int32),
+            np.array(indices, dtype=np.int32),
+            np.array(values, dtype=np.float64),
+        )
+
+
 MIP_GAP = 1e-9  # "optimal" means optimal, not within HiGHS' default 0.01%
 
 
@@ -80,7 +125,7 @@ def make_solver(
 ) -> LpSolver:
     if name == "highs":
         _silence_highs_banner()
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, mip=mip, threads=1, gapRel=MIP_GAP)
+        return BulkHiGHS(msg=False, timeLimit=time_limit, mip=mip, threads=1, gapRel=MIP_GAP)
     if name != "cbc":
         raise SolverUnavailable(f"Unknown solver '{name}'; choose one of {', '.join(SOLVERS)}.")
     options = {
