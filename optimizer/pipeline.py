@@ -6,8 +6,9 @@ import hashlib
 import os
 import time
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,23 @@ class Outcome:
     total_cost: float | None
     seconds: float
     message: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+class Stopwatch:
+    """Seconds spent per stage of one workbook (read, validate, solve, analyse, ...)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def lap(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed
 
 
 @dataclass(frozen=True)
@@ -144,9 +162,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_problem(path: Path) -> tuple[Problem, list[Diagnostic]]:
+def load_problem(path: Path, watch: Stopwatch | None = None) -> tuple[Problem, list[Diagnostic]]:
     """Read and validate one workbook; raise InvalidWorkbook with every problem found."""
-    problem, diagnostics = validate(read_workbook(path, is_contract_sheet))
+    watch = watch or Stopwatch()
+    with watch.lap("read"):
+        workbook = read_workbook(path, is_contract_sheet)
+    with watch.lap("validate"):
+        problem, diagnostics = validate(workbook)
     if zipfile.is_zipfile(path) and has_macros(path):
         note = "The workbook contains macros; they were not run, and the output has none."
         diagnostics.append(info("", "", note))
@@ -160,22 +182,25 @@ def process_workbook(
     `out_dir`); never raises for a bad input, and a failure of the optimizer itself still
     leaves an output that says so."""
     started = time.perf_counter()
+    watch = Stopwatch()
     output = output or output_path(path, out_dir)
     try:
         run = RunInfo(path.name, sha256(path))
-        problem, diagnostics = load_problem(path)
+        problem, diagnostics = load_problem(path, watch)
     except (InvalidWorkbook, OSError) as exc:
         invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_os_message(path, exc))
         run = RunInfo(path.name, "")
         if not isinstance(exc, OSError):
             run = RunInfo(path.name, sha256(path))
-        write_workbook(output, invalid_tables(run, invalid.diagnostics, options.solver))
+        with watch.lap("write"):
+            write_workbook(output, invalid_tables(run, invalid.diagnostics, options.solver))
         seconds = time.perf_counter() - started
-        return Outcome(
-            path, output, Status.INVALID, None, seconds, _first_error(invalid.diagnostics)
-        )
+        message = _first_error(invalid.diagnostics)
+        return Outcome(path, output, Status.INVALID, None, seconds, message, watch.seconds)
     try:
-        status, cost, tables, diagnostics = _solve_and_report(problem, diagnostics, run, options)
+        status, cost, tables, diagnostics = _solve_and_report(
+            problem, diagnostics, run, options, watch
+        )
     except SolverUnavailable as exc:
         status, cost, diagnostics = Status.ERROR, None, [error("Settings", "", str(exc))]
         tables = error_tables(run, diagnostics, options.solver)
@@ -186,22 +211,31 @@ def process_workbook(
         )
         status, cost, diagnostics = Status.ERROR, None, [error("", "", message)]
         tables = error_tables(run, diagnostics, options.solver)
-    write_workbook(output, tables)
+    with watch.lap("write"):
+        write_workbook(output, tables)
     seconds = time.perf_counter() - started
-    return Outcome(path, output, status, cost, seconds, _first_error(diagnostics))
+    return Outcome(path, output, status, cost, seconds, _first_error(diagnostics), watch.seconds)
 
 
 def _solve_and_report(
-    problem: Problem, diagnostics: list[Diagnostic], run: RunInfo, options: RunOptions
+    problem: Problem,
+    diagnostics: list[Diagnostic],
+    run: RunInfo,
+    options: RunOptions,
+    watch: Stopwatch,
 ) -> tuple[Status, float | None, dict[str, pd.DataFrame], list[Diagnostic]]:
     solver = options.solver or problem.settings.solver
     time_limit = options.time_limit or problem.settings.time_limit
-    result = solve(problem, solver, time_limit)
-    result, extra = _checked(problem, result, solver, time_limit)
+    with watch.lap("solve"):
+        result = solve(problem, solver, time_limit)
+    with watch.lap("verify"):
+        result, extra = _checked(problem, result, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
-    analysis = analyse(problem, result, solver, time_limit)
+    with watch.lap("analyse"):
+        analysis = analyse(problem, result, solver, time_limit)
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
-    tables = result_tables(run, problem, result, diagnostics, analysis)
+    with watch.lap("report"):
+        tables = result_tables(run, problem, result, diagnostics, analysis)
     return result.status, cost, tables, diagnostics
 
 
