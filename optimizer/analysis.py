@@ -3,6 +3,7 @@ family of limits, the scenarios and the cost-risk frontier, all around one solve
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from optimizer.metrics import average_risk, country_amounts, hhi, worst
 from optimizer.model import BASELINE, FAMILY_OF, Family, Variant, build_model
 from optimizer.models import Problem
 from optimizer.scenarios import ScenarioOutcome, run_scenario
-from optimizer.solve import SolveResult, Status, run_model, solve
+from optimizer.solve import ZERO, Plan, SolveResult, Status, run_model, solve
 from optimizer.verify import plan_cost
 
 
@@ -56,7 +57,7 @@ class Analysis:
 
 def analyse(problem: Problem, result: SolveResult, solver: str, time_limit: float) -> Analysis:
     """Everything around the plan in `result` (which may have no plan)."""
-    baseline = solve(problem, solver, time_limit, BASELINE, duals=False)
+    baseline = baseline_plan(problem, solver, time_limit)
     base_cost = plan_cost(problem, result.plan) if result.plan is not None else None
     analysis = Analysis(baseline=baseline)
     if baseline.plan is not None and baseline.status is Status.OPTIMAL:
@@ -70,6 +71,38 @@ def analyse(problem: Problem, result: SolveResult, solver: str, time_limit: floa
     if points is not None and points >= 2:
         analysis.frontier = frontier(problem, result, points, solver, time_limit)
     return analysis
+
+
+def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResult:
+    """The cheapest plan with every share, group and risk limit removed and no risk price.
+
+    Without minimum orders, fixed costs or supplier counts that plan needs no solver: each
+    material is bought from its cheapest offers first, up to their capacity, and whatever a
+    shortfall penalty makes cheaper is left unmet."""
+    integer = any(o.min_order or o.fixed_cost for o in problem.offers) or any(
+        m.max_suppliers is not None for m in problem.materials.values()
+    )
+    if integer:
+        return solve(problem, solver, time_limit, BASELINE, duals=False)
+    started = time.perf_counter()
+    penalty = problem.settings.shortfall_penalty
+    quantities = dict.fromkeys(range(len(problem.offers)), 0.0)
+    shortfall: dict[str, float] = {}
+    for name, material in problem.materials.items():
+        left = material.quantity
+        for offer in sorted(problem.offers_by_material[name], key=lambda o: o.landed_unit_cost):
+            if left <= 0 or (penalty is not None and offer.landed_unit_cost >= penalty):
+                break
+            quantities[offer.index] = bought = min(problem.upper_bound(offer), left)
+            left -= bought
+        if left > ZERO and penalty is None:
+            return SolveResult(Status.INFEASIBLE, "none", time.perf_counter() - started)
+        if penalty is not None:
+            shortfall[name] = max(left, 0.0)
+    plan = Plan(quantities, shortfall, 0.0)
+    objective = plan_cost(problem, plan) + (penalty or 0.0) * sum(shortfall.values())
+    plan = Plan(quantities, shortfall, objective)
+    return SolveResult(Status.OPTIMAL, "none", time.perf_counter() - started, plan)
 
 
 def family_costs(
