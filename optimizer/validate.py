@@ -548,7 +548,7 @@ def _offers(
     )
     suppliers, offered = table.names("supplier"), table.names("material")
     first: dict[tuple[str, str], int] = {}
-    for row in suppliers.keys() & offered.keys():
+    for row in sorted(suppliers.keys() & offered.keys()):
         key = (suppliers[row], offered[row])
         if key in first:
             found.add(
