@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
@@ -54,8 +57,19 @@ def main() -> None:
     default=None,
     help="Seconds per solve (default: each workbook's setting, else 60).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Solve this many workbooks at once, in separate processes.",
+)
 def run(
-    paths: tuple[Path, ...], out_dir: Path, solver: str | None, time_limit: float | None
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    solver: str | None,
+    time_limit: float | None,
+    workers: int,
 ) -> None:
     """Solve every workbook in PATHS (files or folders; default: inputs/)."""
     missing = [p for p in paths if not p.exists()]
@@ -70,6 +84,7 @@ def run(
     worst = 2 if missing else 0
     remove_stale_files(out_dir)
     changing = still_changing(workbooks)
+    jobs = []
     for path, output in output_paths(workbooks, out_dir).items():
         if path in changing:
             click.echo(f"{path.name}: skipped, it is still being copied or saved", err=True)
@@ -80,14 +95,35 @@ def run(
                 f"output is {output.name}",
                 err=True,
             )
-        with claim(output) as mine:
-            if not mine:
-                click.echo(f"{path.name}: skipped, another run is working on it", err=True)
-                continue
-            outcome = _process(path, out_dir, options, output)
+        jobs.append((path, output))
+    for (path, _), outcome in zip(jobs, _outcomes(jobs, out_dir, options, workers), strict=True):
+        if outcome is None:
+            click.echo(f"{path.name}: skipped, another run is working on it", err=True)
+            continue
         click.echo(_line(outcome), err=True)
         worst = max(worst, EXIT_CODES[outcome.status])
     raise SystemExit(worst)
+
+
+def _outcomes(
+    jobs: list[tuple[Path, Path]], out_dir: Path, options: RunOptions, workers: int
+) -> Iterator[Outcome | None]:
+    """Each job's outcome, in the order of `jobs`, from this process or from `workers`."""
+    if workers <= 1 or len(jobs) <= 1:
+        for path, output in jobs:
+            yield _claimed(path, out_dir, options, output)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_claimed, path, out_dir, options, out) for path, out in jobs]
+        for future in futures:
+            yield future.result()
+
+
+def _claimed(path: Path, out_dir: Path, options: RunOptions, output: Path) -> Outcome | None:
+    """Process one workbook unless another live run has claimed its output."""
+    with claim(output) as mine:
+        return _process(path, out_dir, options, output) if mine else None
 
 
 def _process(path: Path, out_dir: Path, options: RunOptions, output: Path) -> Outcome:
