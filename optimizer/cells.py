@@ -19,6 +19,7 @@ from optimizer.read import CellError, FormulaWithoutValue
 from optimizer.schema import Kind
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+ABSURD = 1e15  # no real price, quantity or capacity is this large; the solver would fail on it
 _YES = {"yes", "y", "true", "x", "1"}
 _NO = {"no", "n", "false", "0"}
 
@@ -81,6 +82,11 @@ def to_number(value: Any, expected: str = "a number") -> float:
         number = float(text)
     if not math.isfinite(number):
         raise CellProblem(f"is not a finite number; expected {expected}")
+    if abs(number) > ABSURD:
+        raise CellProblem(
+            f"is {number:g}, far beyond any real price or quantity; check the unit "
+            f"(expected {expected} below {ABSURD:g})"
+        )
     return number
 
 

@@ -132,6 +132,9 @@ def _process(path: Path, out_dir: Path, options: RunOptions, output: Path) -> Ou
     except OSError as exc:  # the output folder cannot be written
         message = f"its output could not be written ({exc.strerror or exc})"
         return Outcome(path, None, Status.ERROR, None, 0.0, message)
+    except Exception as exc:  # the batch goes on whatever one workbook does
+        message = f"the optimizer failed on it ({type(exc).__name__}: {exc})"
+        return Outcome(path, None, Status.ERROR, None, 0.0, message)
 
 
 def _line(outcome: Outcome) -> str:

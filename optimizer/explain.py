@@ -72,8 +72,9 @@ def explain_infeasible(
             error(
                 "",
                 "",
-                prefix + "No plan meets every limit together: the minimum orders, the maximum "
-                "number of suppliers and the other limits cannot all hold at once.",
+                prefix + "No plan meets every limit together, although each material alone "
+                "could be served: relax the limits that tie materials or suppliers together "
+                "(minimum orders, the number of suppliers, the share of spend) one at a time.",
             )
         )
     return rows

@@ -81,17 +81,31 @@ def _ole(path: Path) -> Format:
 
 
 def _zip(path: Path) -> Format:
-    """An Office Open XML or OpenDocument archive, checked against zip bombs."""
+    """An Office Open XML or OpenDocument archive, checked against zip bombs and XML entities;
+    an archive that breaks while being checked is damaged."""
+    try:
+        return _checked_zip(path)
+    except InvalidWorkbook:
+        raise
+    except Exception as exc:
+        raise _damaged(path, exc) from exc
+
+
+def _damaged(path: Path, exc: Exception) -> InvalidWorkbook:
+    return unreadable(
+        f"{path.name} could not be read: the file is damaged or incomplete ({exc}). It may "
+        "not have finished copying; copy it or save it again."
+    )
+
+
+def _checked_zip(path: Path) -> Format:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             names = {m.filename for m in members}
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise unreadable(
-            f"{path.name} could not be read: the file is damaged or incomplete ({exc}). It may "
-            "not have finished copying; copy it or save it again."
-        ) from exc
+        raise _damaged(path, exc) from exc
     if len(members) > MAX_MEMBERS:
         raise _bomb(path, f"it holds {len(members):,} parts")
     unpacked = sum(m.file_size for m in members)
@@ -124,14 +138,33 @@ def _refuse_xml_entities(path: Path) -> None:
         for member in archive.infolist():
             if not member.filename.endswith((".xml", ".rels", ".vml")):
                 continue
-            with archive.open(member) as stream:
-                head = stream.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if _declares_entities(archive, member):
                 raise unreadable(
                     f"{path.name} could not be read: its XML declares entities or external "
                     "references, which real workbooks never contain (the file may be "
                     "malicious). Copy the data into a new workbook in Excel and save it again."
                 )
+
+
+_ROOT = re.compile(rb"<(?![?!])")  # the first element: the prolog ends there
+MAX_PROLOG = 1 << 26
+
+
+def _declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Whether the XML prolog, however long (comments can pad it), has a DOCTYPE or ENTITY."""
+    prolog = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 16):
+            prolog += chunk
+            root = _ROOT.search(prolog)
+            head = prolog if root is None else prolog[: root.start()]
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                return True
+            if root is not None:
+                return False
+            if len(prolog) > MAX_PROLOG:
+                return True  # no real workbook part has megabytes before its first element
+    return False
 
 
 def _bomb(path: Path, why: str) -> InvalidWorkbook:
@@ -144,6 +177,32 @@ def _bomb(path: Path, why: str) -> InvalidWorkbook:
 def has_macros(path: Path) -> bool:
     with zipfile.ZipFile(path) as archive:
         return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def claimed_cells(path: Path) -> int:
+    """The largest range any sheet of an .xlsx declares (its `dimension`), in cells."""
+    largest = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.startswith("xl/worksheets/"):
+                continue
+            with archive.open(member) as stream:
+                found = _DIMENSION.search(stream.read(4096))
+            if found and found.group(3):
+                rows = int(found.group(4)) - int(found.group(2)) + 1
+                columns = _column_number(found.group(3)) - _column_number(found.group(1)) + 1
+                largest = max(largest, rows * columns)
+    return largest
 
 
 # A cell with an error value (t="e"), or a formula with no saved value: `<f>..</f></c>`,

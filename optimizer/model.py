@@ -491,7 +491,9 @@ def set_least_relaxation_objective(model: SourcingModel) -> None:
 
 
 def set_least_shortfall_objective(model: SourcingModel) -> None:
-    r"""min sum_m s_m / D_m: source as much of every material as the limits allow."""
+    r"""min sum_m s_m D_max / D_m: source as much of every material as the limits allow, each
+    material's unmet share weighed alike (scaled by the largest demand so no weight is tiny)."""
     materials = model.problem.materials
-    terms = [(s, 1 / materials[name].quantity) for name, s in model.shortfall.items()]
+    largest = max((m.quantity for m in materials.values()), default=1.0)
+    terms = [(s, largest / materials[name].quantity) for name, s in model.shortfall.items()]
     model.lp.setObjective(LpAffineExpression(terms))

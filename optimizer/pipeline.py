@@ -187,11 +187,9 @@ def process_workbook(
     try:
         run = RunInfo(path.name, sha256(path))
         problem, diagnostics = load_problem(path, watch)
-    except (InvalidWorkbook, OSError) as exc:
-        invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_os_message(path, exc))
-        run = RunInfo(path.name, "")
-        if not isinstance(exc, OSError):
-            run = RunInfo(path.name, sha256(path))
+    except Exception as exc:  # nothing about an input may stop the batch
+        invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_read_message(path, exc))
+        run = RunInfo(path.name, "" if isinstance(exc, OSError) else sha256(path))
         with watch.lap("write"):
             write_workbook(output, invalid_tables(run, invalid.diagnostics, options.solver))
         seconds = time.perf_counter() - started
@@ -239,9 +237,14 @@ def _solve_and_report(
     return result.status, cost, tables, diagnostics
 
 
-def _os_message(path: Path, exc: OSError) -> str:
-    reason = exc.strerror or type(exc).__name__
-    return f"{path.name} could not be opened ({reason}). Check that the file is readable."
+def _read_message(path: Path, exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        return f"{path.name} could not be opened ({reason}). Check that the file is readable."
+    return (
+        f"{path.name} could not be read ({type(exc).__name__}: {exc}). Open it in Excel and "
+        "save it again as .xlsx."
+    )
 
 
 def _first_error(diagnostics: list[Diagnostic]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from defusedxml import DefusedXmlException
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from optimizer.diagnostics import InvalidWorkbook, unreadable
-from optimizer.filetype import Format, identify, needs_cell_types
+from optimizer.filetype import Format, claimed_cells, identify, needs_cell_types
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - an install problem, not an input problem
     raise RuntimeError("defusedxml must be installed so that openpyxl parses XML safely")
@@ -34,6 +35,8 @@ MAX_COLUMNS = 1_000  # cells further right are never part of a contract table
 MAX_ROWS = 1_048_576  # Excel's own limit
 READ_MEMORY = 6 << 30  # bytes of address space the reading process may use
 READ_SECONDS = 600
+CALAMINE_SUFFIXES = {Format.XLSX: (".xlsx", ".xlsm"), Format.XLS: (".xls",), Format.ODS: (".ods",)}
+MAX_DENSE_CELLS = 50_000_000  # a sheet claiming more is read cell by cell, not as one block
 
 
 @dataclass(frozen=True)
@@ -74,30 +77,21 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise unreadable(f"{path.name} is not a workbook (.xlsx, .xlsm, .xls or .ods).")
     fmt = identify(path)
+    reader = _choose_reader(path, fmt)
     if not isolated or "fork" not in multiprocessing.get_all_start_methods():
-        return _read(path, fmt, wanted)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(sender, path, fmt, wanted), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(READ_SECONDS):
-            raise unreadable(
-                f"{path.name} took more than {READ_SECONDS} s to read and was given up: it is "
-                "far larger than a sourcing workbook should be, or damaged."
-            )
-        kind, payload = receiver.recv()
-    except EOFError:
-        kind, payload = "crash", None
-    finally:
-        child.kill()
-        child.join()
-        receiver.close()
+        return _read(path, fmt, reader, wanted)
+    kind, payload = _read_in_child(path, fmt, reader, wanted)
+    if kind == "crash" and reader == "calamine" and fmt is Format.XLSX:
+        kind, payload = _read_in_child(path, fmt, "openpyxl", wanted)  # bounded, streaming
     if kind == "ok":
         return payload
     if kind == "invalid":
         raise InvalidWorkbook(payload)
+    if kind == "timeout":
+        raise unreadable(
+            f"{path.name} took more than {READ_SECONDS} s to read and was given up: it is "
+            "far larger than a sourcing workbook should be, or damaged."
+        )
     raise unreadable(
         f"{path.name} could not be read: reading it needed more than {READ_MEMORY >> 30} GiB of "
         "memory or crashed the reader (a damaged file, or a sheet that claims cells far beyond "
@@ -105,10 +99,44 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
     )
 
 
-def _read_in_child(sender: Any, path: Path, fmt: Format, wanted: Callable[[str], bool]) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
+def _choose_reader(path: Path, fmt: Format) -> str:
+    """python-calamine, unless an .xlsx needs openpyxl's cell types or claims a range so large
+    that calamine would try to allocate all of it."""
+    if fmt is Format.XLSX and (needs_cell_types(path) or claimed_cells(path) > MAX_DENSE_CELLS):
+        return "openpyxl"
+    return "calamine"
+
+
+def _read_in_child(
+    path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]
+) -> tuple[str, Any]:
+    """`_read` in a forked process with a memory limit and a timeout; ("crash", None) when the
+    reader died (calamine aborts the process when an allocation fails)."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, path, fmt, reader, wanted), daemon=True)
+    child.start()
+    sender.close()
     try:
-        result: tuple[str, Any] = ("ok", _read(path, fmt, wanted))
+        if not receiver.poll(READ_SECONDS):
+            return "timeout", None
+        return receiver.recv()
+    except EOFError:
+        return "crash", None
+    finally:
+        child.kill()
+        child.join()
+        receiver.close()
+
+
+def _child(
+    sender: Any, path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]
+) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
+    with open(os.devnull, "w") as quiet:  # a crashing reader's own messages stay out of the log
+        os.dup2(quiet.fileno(), 2)
+    try:
+        result: tuple[str, Any] = ("ok", _read(path, fmt, reader, wanted))
     except InvalidWorkbook as invalid:
         result = ("invalid", invalid.diagnostics)
     except MemoryError:
@@ -117,11 +145,11 @@ def _read_in_child(sender: Any, path: Path, fmt: Format, wanted: Callable[[str],
     sender.close()
 
 
-def _read(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> Workbook:
+def _read(path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]) -> Workbook:
     try:
-        if fmt is Format.XLSX and needs_cell_types(path):
+        if reader == "openpyxl":
             return _read_with_openpyxl(path, wanted)
-        return _read_with_calamine(path, wanted)
+        return _read_with_calamine(path, fmt, wanted)
     except (InvalidWorkbook, MemoryError):
         raise
     except python_calamine.PasswordError as exc:
@@ -191,7 +219,14 @@ def _openpyxl_value(cell: dict[str, Any]) -> Cell:
 
 
 def _read_with_openpyxl(path: Path, wanted: Callable[[str], bool]) -> Workbook:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    with open(path, "rb") as handle:  # a handle: the format is the content's, not the suffix's
+        return _openpyxl_sheets(
+            openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False),
+            wanted,
+        )
+
+
+def _openpyxl_sheets(book: Any, wanted: Callable[[str], bool]) -> Workbook:
     try:
         sheets: dict[str, Sheet] = {}
         for worksheet in book.worksheets:
@@ -229,8 +264,22 @@ def _calamine_value(value: Any) -> Cell:
     return None if value == "" else value
 
 
-def _read_with_calamine(path: Path, wanted: Callable[[str], bool]) -> Workbook:
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
+def _read_with_calamine(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> Workbook:
+    if path.suffix.lower() in CALAMINE_SUFFIXES[fmt] and _is_utf8(str(path)):
+        return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(str(path)), wanted)
+    with open(path, "rb") as handle:  # misnamed, or a name calamine can't open: by content
+        return _calamine_sheets(python_calamine.CalamineWorkbook.from_filelike(handle), wanted)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _calamine_sheets(book: Any, wanted: Callable[[str], bool]) -> Workbook:
     try:
         sheets: dict[str, Sheet] = {}
         visible = {

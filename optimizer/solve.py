@@ -194,8 +194,8 @@ def _attempt(
     lp = model.lp
     try:
         lp.solve(solver)
-    except pulp.PulpSolverError as exc:
-        return Status.ERROR, None, f"The solver failed: {exc}"
+    except Exception as exc:  # PuLP and the solvers raise many kinds on numerical trouble
+        return Status.ERROR, None, f"The solver failed ({type(exc).__name__}: {exc})."
     if lp.sol_status == pulp.LpSolutionOptimal:
         return Status.OPTIMAL, _plan(model), ""
     if lp.sol_status == pulp.LpSolutionIntegerFeasible:

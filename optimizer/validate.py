@@ -7,6 +7,7 @@ Every problem is collected with its `Sheet!Cell`, what was found and what is acc
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
-from optimizer.cells import CONVERTERS, CellProblem, describe, to_text
+from optimizer.cells import ABSURD, CONVERTERS, CellProblem, describe, to_text
 from optimizer.diagnostics import (
     LEVEL_ORDER,
     Diagnostic,
@@ -290,6 +291,8 @@ def _cell_warnings(table: Table, row: int, cells: dict[str, Cell], found: Collec
                 )
         elif isinstance(value, int | float) and not isinstance(value, bool):
             size = abs(value)
+            if not math.isfinite(size) or size > ABSURD:
+                continue  # an error of its own (see `_parse_rows`)
             if size > LARGEST or 0 < size < SMALLEST:
                 found.add(
                     warning(

@@ -33,6 +33,10 @@ def excel_text(value: object) -> object:
     """Text Excel can store: no control characters, at most 32,767 characters."""
     if not isinstance(value, str):
         return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # e.g. a file name in a legacy encoding, read as surrogates
+        value = value.encode("utf-8", "replace").decode("utf-8")
     return ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_MAX_TEXT]
 
 
