@@ -648,8 +648,8 @@ def _offers(
             warning(
                 table.sheet,
                 "",
-                f"{len(unscored)} offers have no risk score in Offers or Countries (first in row "
-                f"{unscored[0]}); their risk is taken as 0. This matters only with a risk cap "
+                f"{_offers_count(len(unscored))} no risk score in Offers or Countries (first in "
+                f"row {unscored[0]}); their risk is taken as 0. This matters only with a risk cap "
                 "or a risk price.",
             )
         )
@@ -675,6 +675,10 @@ def _offers(
 def _names(tables: dict[str, Table], sheet: str, column: str) -> set[str]:
     table = tables.get(sheet)
     return set(table.names(column).values()) if table is not None else set()
+
+
+def _offers_count(count: int) -> str:
+    return "1 offer has" if count == 1 else f"{count:,} offers have"
 
 
 def _scenarios(tables: dict[str, Table], found: Collector) -> list[Scenario]:

@@ -66,6 +66,7 @@ def write_workbook(
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(temp, path)
+        _sync_folder(path.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
@@ -89,6 +90,16 @@ def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> N
                     sheet.write_number(row, column, number, cell_format)
             else:
                 sheet.write_string(row, column, excel_text(str(value)), cell_format)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a crash right after it keeps the new name)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _alive(pid: int) -> bool:
@@ -134,23 +145,29 @@ def claim(output: Path) -> Iterator[bool]:
     it (that run is writing the same output, so this one leaves it alone)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     marker = output.parent / f".{output.name}{CLAIM_SUFFIX}"
-    for _ in range(2):
-        try:
-            descriptor = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            owner = _owner(marker)
-            if owner is not None and _alive(owner) and owner != os.getpid():
-                yield False
-                return
-            with contextlib.suppress(FileNotFoundError):
-                marker.unlink()
-            continue
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(str(os.getpid()))
-        try:
-            yield True
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                marker.unlink()
-        return
-    yield False
+    # The claim appears with its owner already in it: written to a private file, then linked
+    # into place (atomic, and fails if the claim exists), so no run ever sees an empty claim.
+    mine = output.parent / f".{output.name}.{os.getpid()}{CLAIM_SUFFIX}"
+    mine.write_text(str(os.getpid()))
+    try:
+        for _ in range(2):
+            try:
+                os.link(mine, marker)
+            except FileExistsError:
+                owner = _owner(marker)
+                if owner is not None and _alive(owner) and owner != os.getpid():
+                    yield False
+                    return
+                with contextlib.suppress(FileNotFoundError):
+                    marker.unlink()
+                continue
+            try:
+                yield True
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    marker.unlink()
+            return
+        yield False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            mine.unlink()
