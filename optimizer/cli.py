@@ -64,12 +64,19 @@ def main() -> None:
     show_default=True,
     help="Solve this many workbooks at once, in separate processes.",
 )
+@click.option(
+    "--scheduler",
+    envvar="DASK_SCHEDULER_ADDRESS",
+    default=None,
+    help="Send the workbooks to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead.",
+)
 def run(
     paths: tuple[Path, ...],
     out_dir: Path,
     solver: str | None,
     time_limit: float | None,
     workers: int,
+    scheduler: str | None,
 ) -> None:
     """Solve every workbook in PATHS (files or folders; default: inputs/)."""
     missing = [p for p in paths if not p.exists()]
@@ -96,7 +103,12 @@ def run(
                 err=True,
             )
         jobs.append((path, output))
-    for (path, _), outcome in zip(jobs, _outcomes(jobs, out_dir, options, workers), strict=True):
+    outcomes = (
+        _cluster_outcomes(jobs, out_dir, options, scheduler)
+        if scheduler
+        else _outcomes(jobs, out_dir, options, workers)
+    )
+    for (path, _), outcome in zip(jobs, outcomes, strict=True):
         if outcome is None:
             click.echo(f"{path.name}: skipped, another run is working on it", err=True)
             continue
@@ -118,6 +130,34 @@ def _outcomes(
         futures = [pool.submit(_claimed, path, out_dir, options, out) for path, out in jobs]
         for future in futures:
             yield future.result()
+
+
+def _cluster_outcomes(
+    jobs: list[tuple[Path, Path]], out_dir: Path, options: RunOptions, scheduler: str
+) -> Iterator[Outcome | None]:
+    """Each job's outcome from the workers of a Dask cluster (they must see the same input and
+    output folders), in the order of `jobs`."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise click.ClickException(
+            "--scheduler needs the cluster extra: pip install '.[cluster]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="30s")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot reach the scheduler at {scheduler}: {exc}") from None
+    with client:
+        futures = [
+            client.submit(_claimed, path, out_dir.resolve(), options, output.resolve(), pure=False)
+            for path, output in ((p.resolve(), o) for p, o in jobs)
+        ]
+        for (path, _), future in zip(jobs, futures, strict=True):
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker died: that workbook's verdict, not the batch's
+                message = f"the cluster could not process it ({type(exc).__name__}: {exc})"
+                yield Outcome(path, None, Status.ERROR, None, 0.0, message)
 
 
 def _claimed(path: Path, out_dir: Path, options: RunOptions, output: Path) -> Outcome | None:

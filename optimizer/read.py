@@ -78,7 +78,11 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
         raise unreadable(f"{path.name} is not a workbook (.xlsx, .xlsm, .xls or .ods).")
     fmt = identify(path)
     reader = _choose_reader(path, fmt)
-    if not isolated or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        not isolated
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon  # e.g. a Dask worker: no children allowed
+    ):
         return _read(path, fmt, reader, wanted)
     kind, payload = _read_in_child(path, fmt, reader, wanted)
     if kind == "crash" and reader == "calamine" and fmt is Format.XLSX:
