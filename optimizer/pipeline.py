@@ -33,6 +33,9 @@ from optimizer.validate import is_contract_sheet, validate
 from optimizer.verify import plan_cost, verify
 from optimizer.write import write_workbook
 
+OUTPUT_SUFFIX = "_allocation.xlsx"
+# A file changed more recently than this is watched for that long; tests set it to 0.
+SETTLE_SECONDS = float(os.environ.get("OPTIMIZER_SETTLE_SECONDS", "1.0"))
 EXIT_CODES = {
     Status.OPTIMAL: 0,
     Status.INFEASIBLE: 1,
@@ -104,11 +107,6 @@ def find_workbooks(paths: Iterable[Path], out_dir: Path | None = None) -> list[P
         elif is_input_workbook(path):
             found.append(path)
     return found
-
-
-OUTPUT_SUFFIX = "_allocation.xlsx"
-# A file changed more recently than this is watched for that long; tests set it to 0.
-SETTLE_SECONDS = float(os.environ.get("OPTIMIZER_SETTLE_SECONDS", "1.0"))
 
 
 def still_changing(paths: list[Path]) -> set[Path]:
