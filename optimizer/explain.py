@@ -72,9 +72,14 @@ def explain_infeasible(
             error(
                 "",
                 "",
-                prefix + "No plan meets every limit together, although each material alone "
-                "could be served: relax the limits that tie materials or suppliers together "
-                "(minimum orders, the number of suppliers, the share of spend) one at a time.",
+                prefix
+                + "No plan meets every limit together ("
+                + "; ".join(
+                    f"{name}: demand {amount(m.quantity)}" for name, m in problem.materials.items()
+                )
+                + "), although each material alone could be served: relax the limits that tie "
+                "materials or suppliers together (minimum orders, the number of suppliers, the "
+                "share of spend) one at a time.",
             )
         )
     return rows
