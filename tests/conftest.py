@@ -8,6 +8,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 import xlwt
 
 
@@ -52,6 +53,27 @@ def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
 def no_settling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by a test are complete: don't wait to see whether they still change."""
     monkeypatch.setattr("optimizer.pipeline.SETTLE_SECONDS", 0.0)
+
+
+def write_with_xlsxwriter(
+    path: Path,
+    sheets: dict[str, list[list[Any]]],
+    formulas: dict[tuple[str, str], tuple[str, Any]],
+    options: dict[str, Any] | None = None,
+) -> Path:
+    """Write `sheets` with xlsxwriter; `formulas[(sheet, ref)] = (formula, saved value)`."""
+    book = xlsxwriter.Workbook(str(path), options or {})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+        for (sheet_name, ref), (formula, saved) in formulas.items():
+            if sheet_name == name:
+                sheet.write_formula(ref, formula, None, saved)
+    book.close()
+    return path
 
 
 OFFERS_HEADER = ["supplier", "country", "material", "unit_price", "capacity"]

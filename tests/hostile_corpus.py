@@ -26,7 +26,7 @@ from typing import Any, TypedDict
 
 import openpyxl
 import xlsxwriter
-from conftest import make_workbook, write_ods, write_xls
+from conftest import make_workbook, write_ods, write_with_xlsxwriter, write_xls
 
 Sheets = dict[str, list[list[Any]]]
 
@@ -220,23 +220,6 @@ def fake_ole(*stream_names: str) -> bytes:
         entry = encoded.ljust(64, b"\x00") + struct.pack("<H", len(encoded))
         directory += entry.ljust(128, b"\x00")
     return header + directory.ljust(512, b"\x00") + bytes(1024)
-
-
-def write_with_xlsxwriter(
-    path: Path, sheets: Sheets, formulas: dict[tuple[str, str], tuple[str, Any]]
-) -> None:
-    """`sheets` written by xlsxwriter; `formulas[(sheet, ref)] = (formula, cached value)`."""
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    sheet.write(r, c, value)
-        for (sheet_name, ref), (formula, cached) in formulas.items():
-            if sheet_name == name:
-                sheet.write_formula(ref, formula, None, cached)
-    book.close()
 
 
 def write_text_xlsx(path: Path, sheets: Sheets) -> None:
@@ -519,7 +502,7 @@ def cached_errors(path: Path) -> None:
 def nan_inf_xlsx(path: Path) -> None:
     sheets = with_cell(base_sheets(), "Offers", 2, 4, float("nan"))
     with_cell(sheets, "Offers", 3, 5, float("inf"))
-    write_with_xlsxwriter(path, sheets, {})
+    write_with_xlsxwriter(path, sheets, {}, {"nan_inf_to_errors": True})
 
 
 def nan_inf_xls(path: Path) -> None:

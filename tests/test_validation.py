@@ -16,8 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-import xlsxwriter
-from conftest import make_workbook, write_ods, write_xls
+from conftest import make_workbook, write_ods, write_with_xlsxwriter, write_xls
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from optimizer.diagnostics import Diagnostic, InvalidWorkbook, Level
@@ -85,27 +84,6 @@ def set_cell(sheets: Sheets, sheet: str, ref: str, value: Any) -> Sheets:
 
 def save(tmp_path: Path, sheets: Sheets, name: str = "input.xlsx") -> Path:
     return make_workbook(tmp_path / name, sheets)
-
-
-def write_with_xlsxwriter(
-    path: Path,
-    sheets: Sheets,
-    formulas: dict[tuple[str, str], tuple[str, Any]],
-    options: dict[str, Any] | None = None,
-) -> Path:
-    """Write `sheets` with xlsxwriter; `formulas[(sheet, ref)] = (formula, saved value)`."""
-    book = xlsxwriter.Workbook(str(path), options or {})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    sheet.write(r, c, value)
-        for (sheet_name, ref), (formula, saved) in formulas.items():
-            if sheet_name == name:
-                sheet.write_formula(ref, formula, None, saved)
-    book.close()
-    return path
 
 
 def load(path: Path) -> tuple[Problem, list[Diagnostic]]:
