@@ -3,8 +3,10 @@ family of limits, the scenarios and the cost-risk frontier, all around one solve
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from pulp import LpAffineExpression, LpConstraint, LpConstraintLE
@@ -55,18 +57,27 @@ class Analysis:
     frontier: Frontier | None = None
 
 
-def analyse(problem: Problem, result: SolveResult, solver: str, time_limit: float) -> Analysis:
-    """Everything around the plan in `result` (which may have no plan)."""
+def analyse(
+    problem: Problem, result: SolveResult, solver: str, time_limit: float, workers: int = 1
+) -> Analysis:
+    """Everything around the plan in `result` (which may have no plan); the scenarios run in
+    `workers` processes when there are several."""
     baseline = baseline_plan(problem, solver, time_limit)
     base_cost = plan_cost(problem, result.plan) if result.plan is not None else None
     analysis = Analysis(baseline=baseline)
     if baseline.plan is not None and baseline.status is Status.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
     analysis.family_costs = family_costs(problem, result, solver, time_limit)
-    analysis.scenarios = [
-        run_scenario(problem, scenario, result.plan, base_cost, solver, time_limit)
+    jobs = [
+        (problem, scenario, result.plan, base_cost, solver, time_limit)
         for scenario in problem.scenarios
     ]
+    if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            analysis.scenarios = list(pool.map(run_scenario, *zip(*jobs, strict=True)))
+    else:
+        analysis.scenarios = [run_scenario(*job) for job in jobs]
     points = problem.settings.frontier_points
     if points is not None and points >= 2:
         analysis.frontier = frontier(problem, result, points, solver, time_limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -62,7 +63,7 @@ def main() -> None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Solve this many workbooks at once, in separate processes.",
+    help="Solve this many workbooks (or one workbook's scenarios) at once, in processes.",
 )
 @click.option(
     "--scheduler",
@@ -121,9 +122,10 @@ def _outcomes(
     jobs: list[tuple[Path, Path]], out_dir: Path, options: RunOptions, workers: int
 ) -> Iterator[Outcome | None]:
     """Each job's outcome, in the order of `jobs`, from this process or from `workers`."""
-    if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1:  # one workbook: its scenarios use the workers
+        alone = replace(options, workers=workers)
         for path, output in jobs:
-            yield _claimed(path, out_dir, options, output)
+            yield _claimed(path, out_dir, alone, output)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

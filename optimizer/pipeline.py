@@ -78,6 +78,7 @@ class Stopwatch:
 class RunOptions:
     solver: str | None = None  # None: the workbook's setting
     time_limit: float | None = None  # None: the workbook's setting
+    workers: int = 1  # processes for one workbook's scenarios
 
 
 def is_input_workbook(path: Path) -> bool:
@@ -228,7 +229,7 @@ def _solve_and_report(
         result, extra = _checked(problem, result, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
     with watch.lap("analyse"):
-        analysis = analyse(problem, result, solver, time_limit)
+        analysis = analyse(problem, result, solver, time_limit, options.workers)
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     with watch.lap("report"):
         tables = result_tables(run, problem, result, diagnostics, analysis)

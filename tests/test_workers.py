@@ -43,3 +43,19 @@ def test_workers_give_the_same_outputs_as_a_serial_run(tmp_path: Path, simple_sh
             else:
                 other = parallel[name]
             pd.testing.assert_frame_equal(table, other, obj=f"{output.name}:{name}")
+
+
+def test_one_workbooks_scenarios_in_workers_give_the_same_results(tmp_path: Path) -> None:
+    sheets = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        result = CliRunner().invoke(
+            main, ["run", str(EXAMPLE), "--out", str(out), "--workers", str(workers)]
+        )
+        assert result.exit_code == 0, result.output
+        sheets[workers] = pd.read_excel(
+            out / "gallium_allocation.xlsx", sheet_name=None, engine="openpyxl"
+        )
+    assert len(sheets[1]["Scenarios"]) == 5
+    for name in ("Scenarios", "Frontier", "Limits cost", "Diagnostics", "Allocation"):
+        pd.testing.assert_frame_equal(sheets[1][name], sheets[2][name], obj=name)
