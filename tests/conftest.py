@@ -12,19 +12,38 @@ import xlsxwriter
 import xlwt
 
 
-def make_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    """Write `sheets` (name -> rows, first row usually the header) to an .xlsx with openpyxl.
-
-    Strings starting with '=' become formulas (without a saved value), as openpyxl writes them.
-    """
+def openpyxl_book(sheets: dict[str, list[list[Any]]]) -> openpyxl.Workbook:
+    """`sheets` (name -> rows) as an openpyxl workbook (strings starting with '=' are formulas)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
-    book.save(path)
+    return book
+
+
+def make_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """Write `sheets` (name -> rows, first row usually the header) to an .xlsx with openpyxl.
+
+    Strings starting with '=' become formulas (without a saved value), as openpyxl writes them.
+    """
+    openpyxl_book(sheets).save(path)
     return path
+
+
+def with_cell(
+    sheets: dict[str, list[list[Any]]], sheet: str, row: int, column: int, value: Any
+) -> dict[str, list[list[Any]]]:
+    """`sheets` with the cell at 1-based (row, column) of `sheet` set to `value`."""
+    rows = sheets[sheet]
+    while len(rows) < row:
+        rows.append([])
+    cells = rows[row - 1]
+    while len(cells) < column:
+        cells.append(None)
+    cells[column - 1] = value
+    return sheets
 
 
 def write_xls(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:

@@ -24,9 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-import openpyxl
 import xlsxwriter
-from conftest import make_workbook, write_ods, write_with_xlsxwriter, write_xls
+from conftest import (
+    make_workbook,
+    openpyxl_book,
+    with_cell,
+    write_ods,
+    write_with_xlsxwriter,
+    write_xls,
+)
 
 Sheets = dict[str, list[list[Any]]]
 
@@ -55,30 +61,7 @@ def base_sheets() -> Sheets:
     )
 
 
-def with_cell(sheets: Sheets, sheet: str, row: int, column: int, value: Any) -> Sheets:
-    """`sheets` with the cell at 1-based (row, column) of `sheet` set to `value`."""
-    rows = sheets[sheet]
-    while len(rows) < row:
-        rows.append([])
-    cells = rows[row - 1]
-    while len(cells) < column:
-        cells.append(None)
-    cells[column - 1] = value
-    return sheets
-
-
 # --- low-level writers --------------------------------------------------------------------------
-
-
-def openpyxl_book(sheets: Sheets) -> openpyxl.Workbook:
-    """`sheets` as an openpyxl workbook (strings starting with '=' are formulas)."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    return book
 
 
 def xlsx_bytes(sheets: Sheets) -> bytes:

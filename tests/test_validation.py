@@ -16,7 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import make_workbook, write_ods, write_with_xlsxwriter, write_xls
+from conftest import make_workbook, with_cell, write_ods, write_with_xlsxwriter, write_xls
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from optimizer.diagnostics import Diagnostic, InvalidWorkbook, Level
@@ -71,15 +71,7 @@ def base_sheets() -> Sheets:
 def set_cell(sheets: Sheets, sheet: str, ref: str, value: Any) -> Sheets:
     """Put `value` at `ref` (e.g. "D3") of `sheet`, growing the rows as needed."""
     letters, row = coordinate_from_string(ref)
-    column = column_index_from_string(letters)
-    rows = sheets[sheet]
-    while len(rows) < row:
-        rows.append([])
-    cells = rows[row - 1]
-    while len(cells) < column:
-        cells.append(None)
-    cells[column - 1] = value
-    return sheets
+    return with_cell(sheets, sheet, row, column_index_from_string(letters), value)
 
 
 def save(tmp_path: Path, sheets: Sheets, name: str = "input.xlsx") -> Path:
