@@ -183,12 +183,12 @@ def process_workbook(
     started = time.perf_counter()
     watch = Stopwatch()
     output = output or output_path(path, out_dir)
+    run = RunInfo(path.name, "")
     try:
         run = RunInfo(path.name, sha256(path))
         problem, diagnostics = load_problem(path, watch)
     except Exception as exc:  # nothing about an input may stop the batch
         invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_read_message(path, exc))
-        run = RunInfo(path.name, "" if isinstance(exc, OSError) else sha256(path))
         with watch.lap("write"):
             write_workbook(output, invalid_tables(run, invalid.diagnostics, options.solver))
         seconds = time.perf_counter() - started

@@ -47,6 +47,7 @@ from optimizer.schema import (
     SETTINGS_BY_KEY,
     SHEETS,
     SHEETS_BY_KEY,
+    Kind,
     SheetSpec,
     normalize,
 )
@@ -323,7 +324,7 @@ def _parse_rows(table: Table, model: type[M], found: Collector) -> list[tuple[in
                         error(
                             table.sheet,
                             cell,
-                            f"{column} is blank; expected {_expected(column_spec.kind)}.",
+                            f"{column} is blank; expected {EXPECTED[column_spec.kind]}.",
                         )
                     )
                 else:
@@ -333,17 +334,16 @@ def _parse_rows(table: Table, model: type[M], found: Collector) -> list[tuple[in
     return parsed
 
 
-def _expected(kind: Any) -> str:
-    return {
-        "text": "a name",
-        "amount": "a number of 0 or more",
-        "positive": "a number above 0",
-        "share": "a share such as 40%",
-        "risk": "a risk score from 0 to 100",
-        "count": "a whole number of 1 or more",
-        "yes/no": "yes or no",
-        "factor": "a number of 0 or more",
-    }[str(kind)]
+EXPECTED = {
+    Kind.TEXT: "a name",
+    Kind.AMOUNT: "a number of 0 or more",
+    Kind.POSITIVE: "a number above 0",
+    Kind.SHARE: "a share such as 40%",
+    Kind.RISK: "a risk score from 0 to 100",
+    Kind.COUNT: "a whole number of 1 or more",
+    Kind.YES_NO: "yes or no",
+    Kind.FACTOR: "a number of 0 or more",
+}
 
 
 def _duplicates(
