@@ -215,7 +215,7 @@ def glance_rows(tables: dict[str, pd.DataFrame]) -> list[tuple[str, object]]:
         for number, row in enumerate(top.itertuples(), 1)
     ]
     constraints = tables["Constraints"]
-    capping = constraints["constraint"].isin(["country_cap", "group_max", "spend_cap"])
+    capping = constraints["constraint"].isin(["country_cap", "group_max"])  # per material
     rows.append(("materials_capped", int(constraints.loc[capping, "material"].nunique())))
     return rows
 
