@@ -9,13 +9,13 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from pulp import LpAffineExpression, LpConstraint, LpConstraintLE
+import numpy as np
 
 from optimizer.metrics import average_risk, country_amounts, hhi, worst
 from optimizer.model import BASELINE, FAMILY_OF, Family, Variant, build_model
 from optimizer.models import Problem
 from optimizer.scenarios import ScenarioOutcome, run_scenario
-from optimizer.solve import ZERO, Plan, SolveResult, Status, run_model, solve
+from optimizer.solve import ZERO, Plan, Session, SolveResult, Status, run_model, solve
 from optimizer.verify import plan_cost
 
 
@@ -57,17 +57,16 @@ class Analysis:
     frontier: Frontier | None = None
 
 
-def analyse(
-    problem: Problem, result: SolveResult, solver: str, time_limit: float, workers: int = 1
-) -> Analysis:
-    """Everything around the plan in `result` (which may have no plan); the scenarios run in
-    `workers` processes when there are several."""
+def analyse(problem: Problem, result: SolveResult, session: Session, workers: int = 1) -> Analysis:
+    """Everything around the plan in `result`, the solve of `session` (which may have no
+    plan); the scenarios run in `workers` processes when there are several."""
+    solver, time_limit = session.solver, session.time_limit
     baseline = baseline_plan(problem, solver, time_limit)
     base_cost = plan_cost(problem, result.plan) if result.plan is not None else None
     analysis = Analysis(baseline=baseline)
     if baseline.plan is not None and baseline.status is Status.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
-    analysis.family_costs = family_costs(problem, result, solver, time_limit)
+    analysis.family_costs = family_costs(problem, result, session)
     jobs = [
         (problem, scenario, result.plan, base_cost, solver, time_limit)
         for scenario in problem.scenarios
@@ -116,10 +115,9 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
     return SolveResult(Status.OPTIMAL, "none", time.perf_counter() - started, plan)
 
 
-def family_costs(
-    problem: Problem, result: SolveResult, solver: str, time_limit: float
-) -> list[FamilyCost]:
-    """Re-solve without each family of limits present in the model, one family at a time."""
+def family_costs(problem: Problem, result: SolveResult, session: Session) -> list[FamilyCost]:
+    """Re-solve `session`'s model without each family of limits present in it, one family at a
+    time."""
     counts: dict[Family, int] = defaultdict(int)
     for limit in result.limits:
         family = FAMILY_OF[limit.kind]
@@ -130,7 +128,7 @@ def family_costs(
     for family in Family:
         if family not in counts:
             continue
-        without = solve(problem, solver, time_limit, Variant(without=frozenset({family})), False)
+        without = session.solve_without(family)
         cost_without = plan_cost(problem, without.plan) if without.plan is not None else None
         saving = cost - cost_without if cost is not None and cost_without is not None else None
         costs.append(FamilyCost(family, counts[family], without.status, cost_without, saving))
@@ -205,24 +203,32 @@ def _tightest(problem: Problem, family: Family, solver: str, time_limit: float) 
     tightest plan would buy nothing); 0 when demand cannot be met in full at all."""
     settings = problem.settings.model_copy(update={"shortfall_penalty": None})
     model = build_model(problem.replace(settings=settings), Variant(without=frozenset({family})))
-    level = model.lp.add_variable("lambda", lowBound=0)
-    rows = {}
-    for number, (name, material) in enumerate(problem.materials.items()):
+    level = int(model.add_columns("lambda", 0.0, np.inf, -1, 1)[0])
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
+    count = 0
+    for name, material in problem.materials.items():
         offers = problem.offers_by_material[name]
         if family is Family.RISK_CAPS:
-            groups = {"all": [(model.quantity[o.index], o.risk) for o in offers]}
+            groups = {"all": [(o.index, o.risk) for o in offers]}
         else:
             groups = defaultdict(list)
             for o in offers:
-                groups[o.country].append((model.quantity[o.index], 1.0))
-        for key, terms in enumerate(groups.values()):
-            row_name = f"level_{number}_{key}"
-            expression = LpAffineExpression([*terms, (level, -material.quantity)])
-            rows[row_name] = LpConstraint(expression, LpConstraintLE, row_name, 0.0)
-    model.add(rows.items())
-    model.lp.setObjective(LpAffineExpression([(level, 1.0)]))
-    status, _, _ = run_model(model, solver, time_limit)
-    value = level.value()
-    if status is Status.INFEASIBLE and problem.settings.shortfall_penalty is not None:
+                groups[o.country].append((o.index, 1.0))
+        for terms in groups.values():
+            for index, coefficient in [*terms, (-1, -material.quantity)]:
+                rows.append(count)
+                columns.append(level if index < 0 else int(model.quantity[index]))
+                values.append(coefficient)
+            count += 1
+    model.add_rows(
+        "level", -np.inf, 0.0, np.array(rows), np.array(columns), np.array(values), -1, count
+    )
+    model.set_cost(np.array([level]), 1.0)
+    solution = run_model(model, solver, time_limit)
+    if solution.status is Status.INFEASIBLE and problem.settings.shortfall_penalty is not None:
         return 0.0
-    return float(value) if status is Status.OPTIMAL and value is not None else None
+    if solution.status is not Status.OPTIMAL or solution.values is None:
+        return None
+    return float(solution.values[level])

@@ -1,4 +1,4 @@
-r"""Build the linear (or mixed-integer) program of a sourcing problem.
+r"""Build the linear (or mixed-integer) program of a sourcing problem, as arrays.
 
 Sets: offers :math:`o`, materials :math:`m` with their offers :math:`O_m`, countries
 :math:`c` (offers :math:`O_{mc}`), groups :math:`g` (offers :math:`O_{mg}`).
@@ -17,32 +17,26 @@ with landed unit cost l_o = price_o (1 + tariff_o) + freight_o, risk price rho, 
 fixed cost f_o and shortfall penalty pi.
 
 Each family of constraints has its own function below; `build_model` reads like their list.
-Every row that is a limit an analyst set is kept as a `Limit` with our own keys, so results
-are read back through those keys and never by parsing PuLP's names.
+A family adds its rows in one block of arrays (row, column, coefficient), so a model of
+hundreds of thousands of offers is built in numpy, not one Python object per term; `Matrix`
+hands it to HiGHS as it is and to PuLP (for CBC) as a PuLP problem. Every row that is a limit
+an analyst set is kept as a `Limit` with our own keys, so results are read back through those
+keys and never by parsing a solver's names.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
-from pulp import (
-    LpAffineExpression,
-    LpBinary,
-    LpConstraint,
-    LpConstraintEQ,
-    LpConstraintGE,
-    LpConstraintLE,
-    LpMinimize,
-    LpProblem,
-    LpVariable,
-)
+import numpy as np
 
 from optimizer.models import Problem
 
 FULL_SHARE = 1.0 - 1e-12  # a share cap at (or above) 100% can never bind
+INF = float("inf")
 
 
 class LimitKind(StrEnum):
@@ -77,8 +71,7 @@ FAMILY_OF = {
 }
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     """A limit the analyst set, as one row (or, for capacity, one variable bound) of the model.
 
     `bound` is in the limit's own unit: quantity for capacity, supplier, country and group
@@ -90,28 +83,162 @@ class Limit:
     subject: str  # the supplier, country, group or material it is about
     offers: tuple[int, ...]
     bound: float
-    constraint: LpConstraint | None = None
+    row: int | None = None  # None for capacity, a bound of the offer's variable
 
     @property
     def name(self) -> str:
         return f"{self.kind}[{self.material}|{self.subject}]"
 
 
+@dataclass(frozen=True)
+class Matrix:
+    """A model as a solver takes it: min cost x + offset, col_lower <= x <= col_upper,
+    row_lower <= A x <= row_upper, A in compressed rows (start, index, value)."""
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray  # bool per column
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray  # int32, one more than there are rows
+    index: np.ndarray  # int32
+    value: np.ndarray
+    offset: float
+    col_names: tuple[tuple[str, int], ...]  # (prefix, count) blocks: names prefix_0, prefix_1...
+    row_names: tuple[tuple[str, int], ...]
+
+    @property
+    def columns(self) -> int:
+        return len(self.cost)
+
+    @property
+    def rows(self) -> int:
+        return len(self.row_lower)
+
+
+def _names(blocks: tuple[tuple[str, int], ...]) -> list[str]:
+    return [f"{prefix}_{k}" for prefix, count in blocks for k in range(count)]
+
+
 @dataclass
 class SourcingModel:
-    problem: Problem
-    lp: LpProblem
-    quantity: dict[int, LpVariable] = field(default_factory=dict)
-    shortfall: dict[str, LpVariable] = field(default_factory=dict)
-    used: dict[int, LpVariable] = field(default_factory=dict)
-    total_spend: LpVariable | None = None
-    limits: list[Limit] = field(default_factory=list)
-    demand: dict[str, LpConstraint] = field(default_factory=dict)
-    fixed_cost: float = 0.0  # fixed costs already decided (for a model with fixed choices)
-    relaxation: dict[str, LpVariable] = field(default_factory=dict)  # Limit.name -> e_l
+    """The model under construction: columns and blocks of rows, and our keys into them."""
 
-    def add(self, rows: Iterable[tuple[str, LpConstraint]]) -> None:
-        self.lp.extend(dict(rows))
+    problem: Problem
+    quantity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    shortfall: dict[str, int] = field(default_factory=dict)
+    used: dict[int, int] = field(default_factory=dict)  # offer index -> column of y_o
+    total_spend: int | None = None
+    limits: list[Limit] = field(default_factory=list)
+    demand: dict[str, int] = field(default_factory=dict)  # material -> row
+    fixed_cost: float = 0.0  # fixed costs already decided (for a model with fixed choices)
+    relaxation: dict[str, int] = field(default_factory=dict)  # Limit.name -> column of e_l
+    row_material: list[np.ndarray] = field(default_factory=list)  # material number, -1 for all
+    col_material: list[np.ndarray] = field(default_factory=list)
+    _col_lower: list[np.ndarray] = field(default_factory=list)
+    _col_upper: list[np.ndarray] = field(default_factory=list)
+    _integer: list[np.ndarray] = field(default_factory=list)
+    _col_names: list[tuple[str, int]] = field(default_factory=list)
+    _row_lower: list[np.ndarray] = field(default_factory=list)
+    _row_upper: list[np.ndarray] = field(default_factory=list)
+    _row_names: list[tuple[str, int]] = field(default_factory=list)
+    _entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _cost: tuple[np.ndarray, np.ndarray] | None = None
+    columns: int = 0
+    rows: int = 0
+
+    def add_columns(
+        self,
+        prefix: str,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
+        material: np.ndarray | int,
+        count: int | None = None,
+        integer: bool = False,
+    ) -> np.ndarray:
+        """`count` new columns (named prefix_0, ...) and their numbers."""
+        if count is None:
+            count = max(np.size(lower), np.size(upper), np.size(material))
+        self._col_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,)))
+        self._col_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)))
+        self._integer.append(np.full(count, integer))
+        self.col_material.append(np.broadcast_to(np.asarray(material, dtype=np.int64), (count,)))
+        self._col_names.append((prefix, count))
+        numbers = np.arange(self.columns, self.columns + count)
+        self.columns += count
+        return numbers
+
+    def add_rows(
+        self,
+        prefix: str,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
+        row: np.ndarray,
+        column: np.ndarray,
+        value: np.ndarray | float,
+        material: np.ndarray | int,
+        count: int,
+    ) -> np.ndarray:
+        """`count` new rows (named prefix_0, ...) with entries at (row, column), `row`
+        counting from 0 within the block; returns the rows' numbers."""
+        self._row_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,)))
+        self._row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)))
+        self.row_material.append(np.broadcast_to(np.asarray(material, dtype=np.int64), (count,)))
+        self._row_names.append((prefix, count))
+        row = np.asarray(row, dtype=np.int64)
+        self.add_entries(row + self.rows, column, value)
+        numbers = np.arange(self.rows, self.rows + count)
+        self.rows += count
+        return numbers
+
+    def add_entries(self, row: np.ndarray, column: np.ndarray, value: np.ndarray | float) -> None:
+        """Coefficients at (row, column) of rows already added."""
+        row = np.asarray(row, dtype=np.int64)
+        values = np.broadcast_to(np.asarray(value, dtype=np.float64), row.shape)
+        self._entries.append((row, np.asarray(column, dtype=np.int64), values))
+
+    def set_cost(self, column: np.ndarray, value: np.ndarray | float) -> None:
+        column = np.asarray(column, dtype=np.int64)
+        self._cost = (column, np.broadcast_to(np.asarray(value, dtype=np.float64), column.shape))
+
+    def matrix(self) -> Matrix:
+        cost = np.zeros(self.columns)
+        if self._cost is not None:
+            np.add.at(cost, *self._cost)
+        rows, columns, values = (
+            np.concatenate([e[k] for e in self._entries]) if self._entries else np.zeros(0)
+            for k in range(3)
+        )
+        keep = values != 0
+        rows, columns, values = rows[keep], columns[keep], values[keep]
+        order = np.lexsort((columns, rows))
+        start = np.zeros(self.rows + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows.astype(np.int64), minlength=self.rows), out=start[1:])
+        return Matrix(
+            cost,
+            _joined(self._col_lower),
+            _joined(self._col_upper),
+            _joined(self._integer).astype(bool),
+            _joined(self._row_lower),
+            _joined(self._row_upper),
+            start,
+            columns[order].astype(np.int32),
+            values[order].astype(np.float64),
+            self.fixed_cost,
+            tuple(self._col_names),
+            tuple(self._row_names),
+        )
+
+    def materials_of_rows(self) -> np.ndarray:
+        return _joined(self.row_material).astype(np.int64)
+
+    def materials_of_columns(self) -> np.ndarray:
+        return _joined(self.col_material).astype(np.int64)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -134,327 +261,398 @@ CHEAPEST = Variant()
 BASELINE = Variant(without=EVERY_FAMILY, risk_price=0.0)
 
 
+class OfferData(NamedTuple):
+    """The offers' data as arrays, in offer order (offer.index is the position)."""
+
+    material: np.ndarray  # material number, in the order of `problem.materials`
+    country: np.ndarray  # country number, in order of first appearance
+    countries: list[str]
+    upper: np.ndarray  # u_o
+    landed: np.ndarray
+    risk: np.ndarray
+    demand: np.ndarray  # D_m of the offer's material
+
+    @classmethod
+    def of(cls, problem: Problem) -> OfferData:
+        number = {name: k for k, name in enumerate(problem.materials)}
+        offers = problem.offers
+        countries = list(dict.fromkeys(o.country for o in offers))
+        country_number = {name: k for k, name in enumerate(countries)}
+        quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
+        material = np.fromiter((number[o.material] for o in offers), np.int64, len(offers))
+        return cls(
+            material,
+            np.fromiter((country_number[o.country] for o in offers), np.int64, len(offers)),
+            countries,
+            np.fromiter((problem.upper_bound(o) for o in offers), np.float64, len(offers)),
+            np.fromiter((o.landed_unit_cost for o in offers), np.float64, len(offers)),
+            np.fromiter((o.risk for o in offers), np.float64, len(offers)),
+            quantity[material] if len(offers) else np.zeros(0),
+        )
+
+
 def build_model(
     problem: Problem, variant: Variant = CHEAPEST, fixed_use: Mapping[int, bool] | None = None
 ) -> SourcingModel:
     """The model of `problem`, in the order of the module docstring; `fixed_use` fixes which
     offers are used (the LP of a solved integer model, for its duals)."""
-    model = SourcingModel(problem, LpProblem("sourcing", LpMinimize))
-    add_quantities(model, fixed_use, variant.least_shortfall)
-    add_use_decisions(model, fixed_use)
-    add_demand(model)
-    add_capacity_limits(model)
+    model = SourcingModel(problem)
+    data = OfferData.of(problem)
+    add_quantities(model, data, fixed_use, variant.least_shortfall)
+    add_use_decisions(model, data, fixed_use)
+    add_demand(model, data)
+    add_capacity_limits(model, data)
     if Family.SUPPLIER_CAPS not in variant.without:
-        add_supplier_caps(model)
+        add_supplier_caps(model, data)
     if Family.COUNTRY_CAPS not in variant.without:
-        add_country_caps(model)
+        add_country_caps(model, data)
     if Family.GROUP_SHARES not in variant.without:
-        add_group_shares(model)
+        add_group_shares(model, data)
     if Family.RISK_CAPS not in variant.without:
-        add_risk_caps(model)
+        add_risk_caps(model, data)
     if Family.SPEND_CAPS not in variant.without:
-        add_spend_caps(model)
-    add_min_orders(model)
+        add_spend_caps(model, data)
+    add_min_orders(model, data)
     add_max_suppliers(model)
     if variant.relax is not None:
         add_relaxations(model, variant.relax)
-        set_least_relaxation_objective(model)
+        set_least_relaxation_objective(model, data)
     elif variant.least_shortfall:
         set_least_shortfall_objective(model)
     else:
         risk_price = variant.risk_price
-        set_objective(model, problem.settings.risk_price if risk_price is None else risk_price)
+        set_objective(
+            model, data, problem.settings.risk_price if risk_price is None else risk_price
+        )
     return model
 
 
 def add_quantities(
-    model: SourcingModel, fixed_use: Mapping[int, bool] | None, least_shortfall: bool = False
+    model: SourcingModel,
+    data: OfferData,
+    fixed_use: Mapping[int, bool] | None,
+    least_shortfall: bool = False,
 ) -> None:
     r"""x_o in [0, u_o]; with fixed choices x_o in [min_order_o, u_o] if used, else x_o = 0.
 
     Embargoes live here: u_o = 0 for an offer from an embargoed country.
     """
     problem = model.problem
-    for offer in problem.offers:
-        upper = problem.upper_bound(offer)
-        lower = 0.0
-        if fixed_use is not None and offer.index in fixed_use:
-            if fixed_use[offer.index]:
-                lower = min(offer.min_order or 0.0, upper)
-            else:
-                upper = 0.0
-        model.quantity[offer.index] = model.lp.add_variable(
-            f"x_{offer.index}", lowBound=lower, upBound=upper
-        )
+    lower = np.zeros(len(problem.offers))
+    upper = data.upper.copy()
+    for index, used in (fixed_use or {}).items():
+        if used:
+            lower[index] = min(problem.offers[index].min_order or 0.0, upper[index])
+        else:
+            upper[index] = 0.0
+    model.quantity = model.add_columns("x", lower, upper, data.material)
     if problem.settings.shortfall_penalty is not None or least_shortfall:
-        for number, material in enumerate(problem.materials):
-            model.shortfall[material] = model.lp.add_variable(f"s_{number}", lowBound=0)
+        columns = model.add_columns(
+            "s", 0.0, INF, np.arange(len(problem.materials)), len(problem.materials)
+        )
+        model.shortfall = dict(zip(problem.materials, columns.tolist(), strict=True))
 
 
-def add_use_decisions(model: SourcingModel, fixed_use: Mapping[int, bool] | None) -> None:
+def add_use_decisions(
+    model: SourcingModel, data: OfferData, fixed_use: Mapping[int, bool] | None
+) -> None:
     r"""y_o binary for offers with a min order or fixed cost, and all offers of a material with
     a cap on the number of suppliers. With fixed choices there are no y; their fixed costs are
     a constant."""
     problem = model.problem
-    for material, offers in problem.offers_by_material.items():
-        every = problem.materials[material].max_suppliers is not None
-        for offer in offers:
-            if problem.upper_bound(offer) <= 0 or not (
-                every or offer.min_order or offer.fixed_cost
-            ):
-                continue
-            if fixed_use is None:
-                model.used[offer.index] = model.lp.add_variable(f"y_{offer.index}", cat=LpBinary)
-            elif fixed_use.get(offer.index):
-                model.fixed_cost += offer.fixed_cost or 0.0
+    needs = [
+        o.index
+        for o in problem.offers
+        if data.upper[o.index] > 0
+        and (o.min_order or o.fixed_cost or problem.materials[o.material].max_suppliers is not None)
+    ]
+    if fixed_use is not None:
+        model.fixed_cost += sum(
+            problem.offers[i].fixed_cost or 0.0 for i in needs if fixed_use.get(i)
+        )
+        return
+    if needs:
+        offers = np.array(needs)
+        columns = model.add_columns("y", 0.0, 1.0, data.material[offers], integer=True)
+        model.used = dict(zip(needs, columns.tolist(), strict=True))
 
 
-def add_demand(model: SourcingModel) -> None:
+def add_demand(model: SourcingModel, data: OfferData) -> None:
     r"""sum_{o in O_m} x_o + s_m = D_m for every material m."""
     problem = model.problem
-    rows = []
-    for number, (name, material) in enumerate(problem.materials.items()):
-        terms = [(model.quantity[o.index], 1.0) for o in problem.offers_by_material[name]]
-        if name in model.shortfall:
-            terms.append((model.shortfall[name], 1.0))
-        row = LpConstraint(
-            LpAffineExpression(terms), LpConstraintEQ, f"demand_{number}", material.quantity
-        )
-        model.demand[name] = row
-        rows.append((f"demand_{number}", row))
-    model.add(rows)
+    count = len(problem.materials)
+    demand = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
+    row, column = data.material, model.quantity
+    if model.shortfall:
+        row = np.concatenate([row, np.arange(count)])
+        column = np.concatenate([column, list(model.shortfall.values())])
+    numbers = model.add_rows("demand", demand, demand, row, column, 1.0, np.arange(count), count)
+    model.demand = dict(zip(problem.materials, numbers.tolist(), strict=True))
 
 
-def add_capacity_limits(model: SourcingModel) -> None:
+def add_capacity_limits(model: SourcingModel, data: OfferData) -> None:
     r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost)."""
     problem = model.problem
-    for offer in problem.offers:
-        capacity = offer.capacity
-        if capacity is None or offer.embargoed:
-            continue
-        if capacity <= problem.materials[offer.material].quantity:
-            model.limits.append(
-                Limit(LimitKind.CAPACITY, offer.material, offer.supplier, (offer.index,), capacity)
-            )
+    model.limits.extend(
+        Limit(LimitKind.CAPACITY, o.material, o.supplier, (o.index,), o.capacity)
+        for o in problem.offers
+        if o.capacity is not None and not o.embargoed and o.capacity <= data.demand[o.index]
+    )
 
 
-def add_supplier_caps(model: SourcingModel) -> None:
+def add_supplier_caps(model: SourcingModel, data: OfferData) -> None:
     r"""x_o <= sigma_m D_m, for offers whose cap is below what they could supply anyway."""
     problem = model.problem
-    rows = []
-    for offer in problem.offers:
-        material = problem.materials[offer.material]
-        bound = material.max_supplier_share * material.quantity
-        if bound < problem.upper_bound(offer):
-            name = f"supplier_cap_{offer.index}"
-            row = LpConstraint(
-                LpAffineExpression([(model.quantity[offer.index], 1.0)]),
-                LpConstraintLE,
-                name,
-                bound,
-            )
-            model.limits.append(
-                Limit(
-                    LimitKind.SUPPLIER_CAP,
-                    offer.material,
-                    offer.supplier,
-                    (offer.index,),
-                    bound,
-                    row,
-                )
-            )
-            rows.append((name, row))
-    model.add(rows)
+    share = np.array([m.max_supplier_share for m in problem.materials.values()])
+    bound = share[data.material] * data.demand if len(data.material) else np.zeros(0)
+    offers = np.flatnonzero(bound < data.upper)
+    numbers = model.add_rows(
+        "supplier_cap",
+        -INF,
+        bound[offers],
+        np.arange(len(offers)),
+        model.quantity[offers],
+        1.0,
+        data.material[offers],
+        len(offers),
+    )
+    model.limits.extend(
+        Limit(LimitKind.SUPPLIER_CAP, o.material, o.supplier, (o.index,), cap, row)
+        for o, cap, row in zip(
+            (problem.offers[i] for i in offers.tolist()),
+            bound[offers].tolist(),
+            numbers.tolist(),
+            strict=True,
+        )
+    )
 
 
-def add_country_caps(model: SourcingModel) -> None:
+def add_country_caps(model: SourcingModel, data: OfferData) -> None:
     r"""sum_{o in O_mc} x_o <= kappa_mc D_m, kappa_mc = min(material's or default cap,
     country's own cap)."""
     problem = model.problem
+    materials = list(problem.materials)
+    pairs, offers_of = _grouped(data.material, data.country, len(data.countries))
     rows = []
-    for m_number, (name, material) in enumerate(problem.materials.items()):
-        by_country: dict[str, list[int]] = defaultdict(list)
-        for offer in problem.offers_by_material[name]:
-            by_country[offer.country].append(offer.index)
-        for c_number, (country, offers) in enumerate(by_country.items()):
-            cap = problem.country_cap(name, country)
-            if cap >= FULL_SHARE:
-                continue
-            row_name = f"country_cap_{m_number}_{c_number}"
-            row = LpConstraint(
-                LpAffineExpression([(model.quantity[o], 1.0) for o in offers]),
-                LpConstraintLE,
-                row_name,
-                cap * material.quantity,
-            )
-            model.limits.append(
-                Limit(
-                    LimitKind.COUNTRY_CAP,
-                    name,
-                    country,
-                    tuple(offers),
-                    cap * material.quantity,
-                    row,
-                )
-            )
-            rows.append((row_name, row))
-    model.add(rows)
+    for (m, c), offers in zip(pairs, offers_of, strict=True):
+        cap = problem.country_cap(materials[m], data.countries[c])
+        if cap < FULL_SHARE:
+            rows.append((m, c, offers, cap * problem.materials[materials[m]].quantity))
+    _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
 
 
-def add_group_shares(model: SourcingModel) -> None:
+def add_group_shares(model: SourcingModel, data: OfferData) -> None:
     r"""gamma^min_g D_m <= sum_{o in O_mg} x_o <= gamma^max_g D_m for every group and material.
 
     A minimum share applies even when the group has no offer for the material.
     """
     problem = model.problem
-    rows = []
-    for m_number, (name, material) in enumerate(problem.materials.items()):
-        members: dict[str, list[int]] = {group: [] for group in problem.groups}
-        for offer in problem.offers_by_material[name]:
-            group = problem.group_of(offer.country)
-            if group is not None:
-                members[group].append(offer.index)
-        for g_number, (group, offers) in enumerate(members.items()):
-            spec = problem.groups[group]
-            expression = LpAffineExpression([(model.quantity[o], 1.0) for o in offers])
-            if spec.max_share is not None and spec.max_share < FULL_SHARE and offers:
-                row_name = f"group_max_{m_number}_{g_number}"
-                bound = spec.max_share * material.quantity
-                row = LpConstraint(expression, LpConstraintLE, row_name, bound)
-                model.limits.append(
-                    Limit(LimitKind.GROUP_MAX, name, group, tuple(offers), bound, row)
-                )
-                rows.append((row_name, row))
+    if not problem.groups:
+        return
+    groups = list(problem.groups)
+    number = {group: k for k, group in enumerate(groups)}
+    group_of_country = np.array(
+        [number.get(problem.group_of(c) or "", -1) for c in data.countries], dtype=np.int64
+    )
+    group = group_of_country[data.country] if len(data.country) else np.zeros(0, np.int64)
+    member = group >= 0
+    pairs, offers_of = _grouped(data.material[member], group[member], len(groups))
+    positions = np.flatnonzero(member)
+    members = {pair: positions[offers] for pair, offers in zip(pairs, offers_of, strict=True)}
+    caps, floors = [], []
+    for m, material in enumerate(problem.materials.values()):
+        for g, spec in enumerate(problem.groups.values()):
+            offers = members.get((m, g), np.zeros(0, np.int64))
+            if spec.max_share is not None and spec.max_share < FULL_SHARE and len(offers):
+                caps.append((m, g, offers, spec.max_share * material.quantity))
             if spec.min_share:
-                row_name = f"group_min_{m_number}_{g_number}"
-                bound = spec.min_share * material.quantity
-                row = LpConstraint(expression.copy(), LpConstraintGE, row_name, bound)
-                model.limits.append(
-                    Limit(LimitKind.GROUP_MIN, name, group, tuple(offers), bound, row)
-                )
-                rows.append((row_name, row))
-    model.add(rows)
+                floors.append((m, g, offers, spec.min_share * material.quantity))
+    _add_share_rows(model, "group_max", LimitKind.GROUP_MAX, caps, groups, -INF)
+    _add_share_rows(model, "group_min", LimitKind.GROUP_MIN, floors, groups, INF)
 
 
-def add_risk_caps(model: SourcingModel) -> None:
+def _grouped(
+    first: np.ndarray, second: np.ndarray, size: int
+) -> tuple[list[tuple[int, int]], list[np.ndarray]]:
+    """The distinct (first, second) pairs, by first and then by first appearance, and the
+    positions holding each."""
+    key = first * max(size, 1) + second
+    keys, first_seen, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.lexsort((first_seen, keys // max(size, 1)))
+    positions = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(keys)))
+    split = np.split(positions, bounds[:-1])
+    return (
+        [(int(keys[k] // max(size, 1)), int(keys[k] % max(size, 1))) for k in order],
+        [split[k] for k in order],
+    )
+
+
+def _add_share_rows(
+    model: SourcingModel,
+    prefix: str,
+    kind: LimitKind,
+    rows: list[tuple[int, int, np.ndarray, float]],
+    subjects: list[str],
+    unbounded: float,
+) -> None:
+    """One row sum_{o in offers} x_o <= bound (>= bound when `unbounded` is +inf) per
+    (material, subject, offers, bound)."""
+    if not rows:
+        return
+    materials = list(model.problem.materials)
+    bounds = np.array([bound for *_, bound in rows])
+    sizes = [len(offers) for _, _, offers, _ in rows]
+    offers = np.concatenate([offers for _, _, offers, _ in rows]).astype(np.int64)
+    lower, upper = (bounds, unbounded) if unbounded > 0 else (unbounded, bounds)
+    numbers = model.add_rows(
+        prefix,
+        lower,
+        upper,
+        np.repeat(np.arange(len(rows)), sizes),
+        model.quantity[offers],
+        1.0,
+        np.array([m for m, *_ in rows]),
+        len(rows),
+    )
+    model.limits.extend(
+        Limit(kind, materials[m], subjects[s], tuple(members.tolist()), bound, row)
+        for (m, s, members, bound), row in zip(rows, numbers.tolist(), strict=True)
+    )
+
+
+def add_risk_caps(model: SourcingModel, data: OfferData) -> None:
     r"""sum_{o in O_m} r_o x_o <= R_m sum_{o in O_m} x_o, i.e. sum (r_o - R_m) x_o <= 0:
     the average risk of what is supplied is at most R_m."""
     problem = model.problem
-    rows = []
-    for number, (name, material) in enumerate(problem.materials.items()):
-        cap = material.max_avg_risk
-        offers = problem.offers_by_material[name]
-        if cap is None or all(o.risk <= cap for o in offers):
-            continue
-        row_name = f"risk_cap_{number}"
-        terms = [(model.quantity[o.index], o.risk - cap) for o in offers]
-        row = LpConstraint(LpAffineExpression(terms), LpConstraintLE, row_name, 0.0)
-        model.limits.append(
-            Limit(LimitKind.RISK_CAP, name, name, tuple(o.index for o in offers), cap, row)
-        )
-        rows.append((row_name, row))
-    model.add(rows)
+    caps = np.array(
+        [np.nan if m.max_avg_risk is None else m.max_avg_risk for m in problem.materials.values()]
+    )
+    cap = caps[data.material] if len(data.material) else np.zeros(0)
+    above = np.zeros(len(caps), dtype=bool)
+    np.logical_or.at(above, data.material, data.risk > cap)
+    capped = np.flatnonzero(above)
+    if not len(capped):
+        return
+    row_of = np.full(len(caps), -1)
+    row_of[capped] = np.arange(len(capped))
+    offers = np.flatnonzero(above[data.material])
+    numbers = model.add_rows(
+        "risk_cap",
+        -INF,
+        0.0,
+        row_of[data.material[offers]],
+        model.quantity[offers],
+        data.risk[offers] - cap[offers],
+        capped,
+        len(capped),
+    )
+    names = list(problem.materials)
+    for m, row in zip(capped.tolist(), numbers.tolist(), strict=True):
+        name = names[m]
+        members = tuple(o.index for o in problem.offers_by_material[name])
+        model.limits.append(Limit(LimitKind.RISK_CAP, name, name, members, float(caps[m]), row))
 
 
-def add_spend_caps(model: SourcingModel) -> None:
+def add_spend_caps(model: SourcingModel, data: OfferData) -> None:
     r"""sum_{o from c} l_o x_o <= S t for every country c; t = sum_o l_o x_o is the total spend."""
     problem = model.problem
     cap = problem.settings.max_country_spend_share
     if cap is None or cap >= FULL_SHARE:
         return
-    total = model.total_spend = model.lp.add_variable("t", lowBound=0)
-    by_country: dict[str, list[int]] = defaultdict(list)
-    for offer in problem.offers:
-        by_country[offer.country].append(offer.index)
-    spend = [(model.quantity[o.index], o.landed_unit_cost) for o in problem.offers]
-    rows = [
-        (
-            "total_spend",
-            LpConstraint(
-                LpAffineExpression([*spend, (total, -1.0)]), LpConstraintEQ, "total_spend", 0.0
-            ),
-        )
-    ]
-    for number, (country, offers) in enumerate(by_country.items()):
-        row_name = f"spend_cap_{number}"
-        terms = [(model.quantity[o], problem.offers[o].landed_unit_cost) for o in offers]
-        row = LpConstraint(
-            LpAffineExpression([*terms, (total, -cap)]), LpConstraintLE, row_name, 0.0
-        )
-        model.limits.append(Limit(LimitKind.SPEND_CAP, "", country, tuple(offers), cap, row))
-        rows.append((row_name, row))
-    model.add(rows)
+    total = model.total_spend = int(model.add_columns("t", 0.0, INF, -1, 1)[0])
+    offers = len(problem.offers)
+    model.add_rows(
+        "total_spend",
+        0.0,
+        0.0,
+        np.zeros(offers + 1, np.int64),
+        np.append(model.quantity, total),
+        np.append(data.landed, -1.0),
+        -1,
+        1,
+    )
+    count = len(data.countries)
+    numbers = model.add_rows(
+        "spend_cap",
+        -INF,
+        0.0,
+        np.concatenate([data.country, np.arange(count)]),
+        np.concatenate([model.quantity, np.full(count, total)]),
+        np.concatenate([data.landed, np.full(count, -cap)]),
+        -1,
+        count,
+    )
+    for c, (country, row) in enumerate(zip(data.countries, numbers.tolist(), strict=True)):
+        members = tuple(np.flatnonzero(data.country == c).tolist())
+        model.limits.append(Limit(LimitKind.SPEND_CAP, "", country, members, cap, row))
 
 
-def add_min_orders(model: SourcingModel) -> None:
+def add_min_orders(model: SourcingModel, data: OfferData) -> None:
     r"""min_order_o y_o <= x_o <= u_o y_o: an offer is either unused or used from its minimum."""
+    if not model.used:
+        return
     problem = model.problem
-    rows = []
-    for index, used in model.used.items():
-        offer = problem.offers[index]
-        x = model.quantity[index]
-        upper = problem.upper_bound(offer)
-        rows.append(
-            (
-                f"use_{index}",
-                LpConstraint(
-                    LpAffineExpression([(x, 1.0), (used, -upper)]),
-                    LpConstraintLE,
-                    f"use_{index}",
-                    0.0,
-                ),
-            )
-        )
-        if offer.min_order:
-            rows.append(
-                (
-                    f"min_order_{index}",
-                    LpConstraint(
-                        LpAffineExpression([(x, 1.0), (used, -offer.min_order)]),
-                        LpConstraintGE,
-                        f"min_order_{index}",
-                        0.0,
-                    ),
-                )
-            )
-    model.add(rows)
+    offers = np.array(list(model.used))
+    used = np.array(list(model.used.values()))
+    count = len(offers)
+    model.add_rows(
+        "use",
+        -INF,
+        0.0,
+        np.tile(np.arange(count), 2),
+        np.concatenate([model.quantity[offers], used]),
+        np.concatenate([np.ones(count), -data.upper[offers]]),
+        data.material[offers],
+        count,
+    )
+    minimum = np.array([problem.offers[i].min_order or 0.0 for i in offers.tolist()])
+    ordered = np.flatnonzero(minimum > 0)
+    model.add_rows(
+        "min_order",
+        0.0,
+        INF,
+        np.tile(np.arange(len(ordered)), 2),
+        np.concatenate([model.quantity[offers[ordered]], used[ordered]]),
+        np.concatenate([np.ones(len(ordered)), -minimum[ordered]]),
+        data.material[offers[ordered]],
+        len(ordered),
+    )
 
 
 def add_max_suppliers(model: SourcingModel) -> None:
     r"""sum_{o in O_m} y_o <= K_m."""
     problem = model.problem
-    rows = []
+    rows, columns, bounds, materials = [], [], [], []
     for number, (name, material) in enumerate(problem.materials.items()):
         used = [
             model.used[o.index] for o in problem.offers_by_material[name] if o.index in model.used
         ]
         if material.max_suppliers is None or len(used) <= material.max_suppliers:
             continue
-        row_name = f"max_suppliers_{number}"
-        rows.append(
-            (
-                row_name,
-                LpConstraint(
-                    LpAffineExpression([(y, 1.0) for y in used]),
-                    LpConstraintLE,
-                    row_name,
-                    material.max_suppliers,
-                ),
-            )
-        )
-    model.add(rows)
+        rows += [len(bounds)] * len(used)
+        columns += used
+        bounds.append(float(material.max_suppliers))
+        materials.append(number)
+    model.add_rows(
+        "max_suppliers", -INF, np.array(bounds), rows, columns, 1.0, materials, len(bounds)
+    )
 
 
-def set_objective(model: SourcingModel, risk_price: float) -> None:
+def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:
     r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m."""
     problem = model.problem
-    terms = [
-        (model.quantity[o.index], o.landed_unit_cost + risk_price * o.risk) for o in problem.offers
-    ]
-    terms += [(used, problem.offers[i].fixed_cost or 0.0) for i, used in model.used.items()]
     penalty = problem.settings.shortfall_penalty or 0.0
-    terms += [(s, penalty) for s in model.shortfall.values()]
-    model.lp.setObjective(LpAffineExpression(terms, constant=model.fixed_cost))
+    columns = [model.quantity, list(model.used.values()), list(model.shortfall.values())]
+    costs = [
+        data.landed + risk_price * data.risk,
+        [problem.offers[i].fixed_cost or 0.0 for i in model.used],
+        [penalty] * len(model.shortfall),
+    ]
+    model.set_cost(
+        np.concatenate([np.asarray(c, dtype=np.int64) for c in columns]),
+        np.concatenate([np.asarray(c, dtype=np.float64) for c in costs]),
+    )
 
 
 def add_relaxations(model: SourcingModel, family: Family) -> None:
@@ -462,32 +660,40 @@ def add_relaxations(model: SourcingModel, family: Family) -> None:
     expr_l - e_l <= rhs_l for caps, expr_l + e_l >= rhs_l for floors; for an average-risk cap
     sum (r_o - R_m) x_o <= D_m e_l (e_l in risk points, as all demand is met)."""
     demand = {name: m.quantity for name, m in model.problem.materials.items()}
-    for number, limit in enumerate(model.limits):
-        if limit.constraint is None or FAMILY_OF[limit.kind] is not family:
-            continue
-        relaxation = model.lp.add_variable(f"relax_{number}", lowBound=0)
-        coefficient = {
+    number = {name: k for k, name in enumerate(demand)}
+    relaxed = [
+        limit for limit in model.limits if limit.row is not None and FAMILY_OF[limit.kind] is family
+    ]
+    columns = model.add_columns(
+        "relax", 0.0, INF, np.array([number.get(lim.material, -1) for lim in relaxed])
+    )
+    coefficients = [
+        {
             LimitKind.GROUP_MIN: 1.0,
             LimitKind.RISK_CAP: -demand.get(limit.material, 1.0),
         }.get(limit.kind, -1.0)
-        limit.constraint.addInPlace(LpAffineExpression([(relaxation, coefficient)]))
-        model.relaxation[limit.name] = relaxation
+        for limit in relaxed
+    ]
+    model.add_entries(np.array([limit.row for limit in relaxed]), columns, coefficients)
+    model.relaxation = {
+        limit.name: column for limit, column in zip(relaxed, columns.tolist(), strict=True)
+    }
 
 
-def set_least_relaxation_objective(model: SourcingModel) -> None:
+def set_least_relaxation_objective(model: SourcingModel, data: OfferData) -> None:
     r"""min sum_l w_l e_l, with e_l weighed as a share: 1/D_m for quantities, 1/100 for risk
     points, 1/(total demand at average landed cost) for spend."""
     problem = model.problem
-    offers = problem.offers
-    average_cost = sum(o.landed_unit_cost for o in offers) / max(len(offers), 1)
+    average_cost = float(data.landed.mean()) if len(data.landed) else 0.0
     spend_scale = max(sum(m.quantity for m in problem.materials.values()) * average_cost, 1.0)
     weights = {LimitKind.RISK_CAP: 0.01, LimitKind.SPEND_CAP: 1 / spend_scale}
-    terms = []
+    columns, costs = [], []
     for limit in model.limits:
         if limit.name in model.relaxation:
             weight = weights.get(limit.kind) or 1 / problem.materials[limit.material].quantity
-            terms.append((model.relaxation[limit.name], weight))
-    model.lp.setObjective(LpAffineExpression(terms))
+            columns.append(model.relaxation[limit.name])
+            costs.append(weight)
+    model.set_cost(np.array(columns, dtype=np.int64), np.array(costs))
 
 
 def set_least_shortfall_objective(model: SourcingModel) -> None:
@@ -495,5 +701,7 @@ def set_least_shortfall_objective(model: SourcingModel) -> None:
     material's unmet share weighed alike (scaled by the largest demand so no weight is tiny)."""
     materials = model.problem.materials
     largest = max((m.quantity for m in materials.values()), default=1.0)
-    terms = [(s, largest / materials[name].quantity) for name, s in model.shortfall.items()]
-    model.lp.setObjective(LpAffineExpression(terms))
+    model.set_cost(
+        np.array(list(model.shortfall.values()), dtype=np.int64),
+        np.array([largest / materials[name].quantity for name in model.shortfall]),
+    )

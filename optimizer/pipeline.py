@@ -28,7 +28,7 @@ from optimizer.filetype import has_macros
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
 from optimizer.report import RunInfo, error_tables, invalid_tables, result_tables
-from optimizer.solve import SolveResult, SolverUnavailable, Status, solve
+from optimizer.solve import Session, SolveResult, SolverUnavailable, Status
 from optimizer.validate import is_contract_sheet, validate
 from optimizer.verify import plan_cost, verify
 from optimizer.write import write_workbook
@@ -223,13 +223,15 @@ def _solve_and_report(
 ) -> tuple[Status, float | None, dict[str, pd.DataFrame], list[Diagnostic]]:
     solver = options.solver or problem.settings.solver
     time_limit = options.time_limit or problem.settings.time_limit
+    with watch.lap("build"):
+        session = Session(problem, solver, time_limit)
     with watch.lap("solve"):
-        result = solve(problem, solver, time_limit)
+        result = session.solve()
     with watch.lap("verify"):
         result, extra = _checked(problem, result, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
     with watch.lap("analyse"):
-        analysis = analyse(problem, result, solver, time_limit, options.workers)
+        analysis = analyse(problem, result, session, options.workers)
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     with watch.lap("report"):
         tables = result_tables(run, problem, result, diagnostics, analysis)

@@ -1,8 +1,13 @@
 """Solve a sourcing model and return a typed outcome keyed by our own ids.
 
-A solver's word is not taken alone: "optimal" is accepted only when PuLP's `sol_status`
-proves it, a time limit is reported as such even when PuLP calls it "Optimal", and no value
-is read back from an infeasible solve. The plan is still checked by `verify` before use.
+HiGHS (the default) gets the model's arrays in one call through highspy; CBC gets it as a PuLP
+problem (`to_pulp`), solved through PuLP's CBC interface. A solver's word is not taken alone:
+"optimal" is accepted only when the solver's own solution status proves it, a time limit is
+reported as such even when the solver calls its plan optimal, and no value is read back from an
+infeasible solve. The plan is still checked by `verify` before use.
+
+Integer models without a limit that ties materials together are solved one material at a time:
+many small integer programs solve far faster than one large one.
 """
 
 from __future__ import annotations
@@ -10,19 +15,34 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pulp
-from pulp import LpSolver
 
-from optimizer.model import CHEAPEST, Limit, LimitKind, SourcingModel, Variant, build_model
+from optimizer.model import (
+    CHEAPEST,
+    FAMILY_OF,
+    Family,
+    Limit,
+    LimitKind,
+    Matrix,
+    SourcingModel,
+    Variant,
+    build_model,
+)
 from optimizer.models import Problem
+
+if TYPE_CHECKING:
+    import highspy
+    import pulp
 
 SOLVERS = ("highs", "cbc")
 ZERO = 1e-9  # quantities this small are read as nothing
+MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
 
 
 class Status(StrEnum):
@@ -54,8 +74,224 @@ class SolveResult:
     limits: list[Limit] = field(default_factory=list)  # the model's limits, for the report
 
 
+@dataclass(frozen=True)
+class Solution:
+    """What one solve of a matrix gave: values, duals and reduced costs by column and row."""
+
+    status: Status
+    message: str = ""
+    values: np.ndarray | None = None
+    objective: float = 0.0
+    row_duals: np.ndarray | None = None
+    col_duals: np.ndarray | None = None
+
+
 class SolverUnavailable(RuntimeError):
     """The requested solver is not installed."""
+
+
+def solve(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float = 60.0,
+    variant: Variant = CHEAPEST,
+    duals: bool = True,
+) -> SolveResult:
+    """Build and solve one model of `problem`; with `duals`, also the duals of its limits
+    (for an integer model, those of the LP with the choice of offers fixed)."""
+    return Session(problem, solver, time_limit, variant).solve(duals)
+
+
+class Session:
+    """One model of a problem, solved once and then again with whole families of limits
+    dropped (their rows freed). With HiGHS and a linear model the re-solves start from the
+    last basis, so each costs a fraction of the first solve."""
+
+    def __init__(
+        self, problem: Problem, solver: str, time_limit: float, variant: Variant = CHEAPEST
+    ) -> None:
+        if solver not in SOLVERS:
+            raise SolverUnavailable(
+                f"Unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}."
+            )
+        self.problem, self.solver, self.time_limit, self.variant = (
+            problem,
+            solver,
+            time_limit,
+            variant,
+        )
+        self.model = build_model(problem, variant)
+        self.matrix = self.model.matrix()
+        self._highs: highspy.Highs | None = None
+
+    def solve(self, duals: bool = True) -> SolveResult:
+        started = time.perf_counter()
+        model = self.model
+        if self.solver == "highs" and not self.matrix.integer.any():
+            self._highs = _highs(self.matrix, self.time_limit, mip=False)
+            solution = _run_highs(self._highs, self.time_limit)
+        else:
+            solution = run_model(model, self.solver, self.time_limit, self.matrix)
+        plan = plan_of(model, solution)
+        found: dict[str, float] = {}
+        if duals and plan is not None and solution.status is Status.OPTIMAL:
+            if model.used:
+                fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
+                lp = build_model(self.problem, self.variant, fixed_use)
+                remaining = max(self.time_limit - (time.perf_counter() - started), 1.0)
+                fixed = run_model(lp, self.solver, remaining, mip=False)
+                if fixed.status is Status.OPTIMAL:
+                    found = duals_of(lp, fixed)
+            else:
+                found = duals_of(model, solution)
+        seconds = time.perf_counter() - started
+        return SolveResult(
+            solution.status, self.solver, seconds, plan, found, solution.message, model.limits
+        )
+
+    def solve_without(self, family: Family) -> SolveResult:
+        """The model without `family`'s limits, solved with no duals."""
+        if self._highs is None:
+            variant = replace(self.variant, without=self.variant.without | {family})
+            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+        started = time.perf_counter()
+        rows = np.array(
+            [lim.row for lim in self.model.limits if FAMILY_OF[lim.kind] is family], np.int32
+        )
+        free = np.full(len(rows), _inf())
+        self._highs.changeRowsBounds(len(rows), rows, -free, free)
+        solution = _run_highs(self._highs, self.time_limit)
+        self._highs.changeRowsBounds(
+            len(rows), rows, self.matrix.row_lower[rows], self.matrix.row_upper[rows]
+        )
+        plan = plan_of(self.model, solution)
+        seconds = time.perf_counter() - started
+        return SolveResult(solution.status, self.solver, seconds, plan, message=solution.message)
+
+
+def run_model(
+    model: SourcingModel,
+    solver: str,
+    time_limit: float,
+    matrix: Matrix | None = None,
+    mip: bool = True,
+) -> Solution:
+    """Solve `model` once. An integer model whose materials share no limit is solved one
+    material at a time."""
+    matrix = matrix if matrix is not None else model.matrix()
+    if mip and matrix.integer.any() and len(model.problem.materials) > 1:
+        parts = _by_material(model, matrix)
+        if parts is not None:
+            return _run_parts(matrix, parts, solver, time_limit)
+    return run_matrix(matrix, solver, time_limit, mip)
+
+
+def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
+    if solver == "highs":
+        return _run_highs(_highs(matrix, time_limit, mip), time_limit)
+    if solver == "cbc":
+        return _run_cbc(matrix, time_limit, mip)
+    raise SolverUnavailable(f"Unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
+
+
+def _by_material(
+    model: SourcingModel, matrix: Matrix
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The columns and rows of each material, or None when a row or column spans materials."""
+    col_material = model.materials_of_columns()
+    row_material = model.materials_of_rows()
+    if (col_material < 0).any() or (row_material < 0).any():
+        return None
+    col_order = np.argsort(col_material, kind="stable")
+    row_order = np.argsort(row_material, kind="stable")
+    count = len(model.problem.materials)
+    col_split = np.cumsum(np.bincount(col_material, minlength=count))[:-1]
+    row_split = np.cumsum(np.bincount(row_material, minlength=count))[:-1]
+    return list(zip(np.split(col_order, col_split), np.split(row_order, row_split), strict=True))
+
+
+def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
+    """The sub-model of `columns` and `rows` (rows that use no other column)."""
+    renumber = np.full(matrix.columns, -1, dtype=np.int64)
+    renumber[columns] = np.arange(len(columns))
+    lengths = matrix.start[rows + 1] - matrix.start[rows]
+    entries = (
+        np.concatenate([np.arange(matrix.start[r], matrix.start[r + 1]) for r in rows])
+        if len(rows)
+        else np.zeros(0, np.int64)
+    )
+    start = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=start[1:])
+    return Matrix(
+        matrix.cost[columns],
+        matrix.col_lower[columns],
+        matrix.col_upper[columns],
+        matrix.integer[columns],
+        matrix.row_lower[rows],
+        matrix.row_upper[rows],
+        start,
+        renumber[matrix.index[entries]].astype(np.int32),
+        matrix.value[entries],
+        0.0,
+        (("c", len(columns)),),
+        (("r", len(rows)),),
+    )
+
+
+def _run_parts(
+    matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
+) -> Solution:
+    """Solve each material's sub-model within what is left of the time limit; the whole is
+    optimal only if every part is, and has a plan only if every part has one."""
+    started = time.perf_counter()
+    values = np.zeros(matrix.columns)
+    row_duals, col_duals = np.zeros(matrix.rows), np.zeros(matrix.columns)
+    objective, worst = matrix.offset, Solution(Status.OPTIMAL)
+    rank = [Status.OPTIMAL, Status.TIME_LIMIT, Status.INFEASIBLE, Status.ERROR]
+    for columns, rows in parts:
+        remaining = time_limit - (time.perf_counter() - started)
+        if remaining <= 0:
+            return Solution(Status.TIME_LIMIT, _no_plan_in_time(time_limit))
+        part = _run_matrix_quietly(_part(matrix, columns, rows), solver, remaining)
+        if rank.index(part.status) > rank.index(worst.status):
+            worst = part
+        if part.values is None:
+            return replace(part, message=part.message or worst.message)
+        values[columns] = part.values
+        objective += part.objective
+        if part.row_duals is not None and part.col_duals is not None:
+            row_duals[rows], col_duals[columns] = part.row_duals, part.col_duals
+    if worst.status is Status.TIME_LIMIT:
+        return Solution(Status.TIME_LIMIT, _not_proven(time_limit), values, objective)
+    return Solution(worst.status, worst.message, values, objective, row_duals, col_duals)
+
+
+def _run_matrix_quietly(matrix: Matrix, solver: str, time_limit: float) -> Solution:
+    solution = run_matrix(matrix, solver, time_limit)
+    if solution.status is Status.TIME_LIMIT and solution.values is None:
+        return replace(solution, message=_no_plan_in_time(time_limit))
+    return solution
+
+
+def _not_proven(time_limit: float) -> str:
+    return (
+        f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is "
+        "not proven to be the cheapest."
+    )
+
+
+def _no_plan_in_time(time_limit: float) -> str:
+    return f"The solver found no plan within the time limit ({time_limit:g} s)."
+
+
+# --- HiGHS ----------------------------------------------------------------------------------
+
+
+@cache
+def _inf() -> float:
+    import highspy
+
+    return float(highspy.kHighsInf)
 
 
 @cache
@@ -73,61 +309,145 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-class BulkHiGHS(pulp.HiGHS):
-    """PuLP's HiGHS interface, handing the whole matrix to highspy in one call instead of one
-    column and one row at a time (the part of PuLP's overhead that grows with the model)."""
+def _highs(matrix: Matrix, time_limit: float, mip: bool) -> highspy.Highs:
+    """A HiGHS instance holding `matrix`, handed over in one call."""
+    import highspy
 
-    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
-        import highspy
+    _silence_highs_banner()
+    highs = highspy.Highs()
+    for option, value in (
+        ("output_flag", False),
+        ("threads", 1),
+        ("mip_rel_gap", MIP_GAP),
+        ("time_limit", float(time_limit)),
+    ):
+        highs.setOptionValue(option, value)
+    inf = _inf()
+    arrays = [
+        matrix.cost,
+        np.clip(matrix.col_lower, -inf, inf),
+        np.clip(matrix.col_upper, -inf, inf),
+        np.clip(matrix.row_lower, -inf, inf),
+        np.clip(matrix.row_upper, -inf, inf),
+        matrix.start.astype(np.int32),
+        matrix.index.astype(np.int32),
+        matrix.value,
+    ]
+    head = (matrix.columns, matrix.rows, len(matrix.value), 2, 1, matrix.offset)  # rowwise, min
+    integrality = matrix.integer.astype(np.int32) if mip else np.zeros(matrix.columns, np.int32)
+    highs.passModel(*head, *arrays, integrality)
+    return highs
 
-        variables = lp.variables()
-        for index, variable in enumerate(variables):
-            variable.index = index
-        sense = -1.0 if lp.sense == pulp.LpMaximize else 1.0
-        objective = lp.objective or {}
-        costs = np.array([sense * objective.get(v, 0.0) for v in variables], dtype=np.float64)
-        inf = highspy.kHighsInf
-        lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables])
-        upper = np.array([inf if v.upBound is None else v.upBound for v in variables])
-        none = np.zeros(0, dtype=np.int32)
-        lp.solverModel.addCols(len(variables), costs, lower, upper, 0, none, none, np.zeros(0))
-        integers = [v.index for v in variables if v.cat == pulp.LpInteger]
-        if integers and self.mip:
-            kind = np.full(len(integers), highspy.HighsVarType.kInteger.value, dtype=np.uint8)
-            lp.solverModel.changeColsIntegrality(len(integers), np.array(integers, np.int32), kind)
-        starts, indices, values, row_lower, row_upper = [], [], [], [], []
-        for number, constraint in enumerate(lp._constraints.values()):
-            constraint.index = number
-            starts.append(len(indices))
-            for variable, coefficient in constraint.items():
-                if coefficient != 0:
-                    indices.append(variable.index)
-                    values.append(coefficient)
-            low, high = constraint.getLb(), constraint.getUb()
-            row_lower.append(-inf if low is None else low)
-            row_upper.append(inf if high is None else high)
-        lp.solverModel.addRows(
-            len(starts),
-            np.array(row_lower, dtype=np.float64),
-            np.array(row_upper, dtype=np.float64),
-            len(indices),
-            np.array(starts, dtype=np.int32),
-            np.array(indices, dtype=np.int32),
-            np.array(values, dtype=np.float64),
+
+def _run_highs(highs: highspy.Highs, time_limit: float) -> Solution:
+    import highspy
+
+    started = time.perf_counter()
+    try:
+        highs.setOptionValue("time_limit", float(time_limit))
+        highs.run()
+    except Exception as exc:  # highspy raises on numerical trouble and bad input
+        return Solution(Status.ERROR, f"The solver failed ({type(exc).__name__}: {exc}).")
+    model_status = highs.getModelStatus()
+    status = highspy.HighsModelStatus
+    info = highs.getInfo()
+    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if model_status == status.kOptimal and feasible:
+        return _highs_solution(highs, Status.OPTIMAL, "")
+    if model_status in (status.kInfeasible, status.kUnboundedOrInfeasible):
+        return Solution(Status.INFEASIBLE, "No plan meets every limit.")
+    stopped = (status.kTimeLimit, status.kIterationLimit, status.kInterrupt)
+    if model_status in stopped or time.perf_counter() - started >= 0.95 * time_limit:
+        if feasible:
+            return _highs_solution(highs, Status.TIME_LIMIT, _not_proven(time_limit))
+        return Solution(Status.TIME_LIMIT, _no_plan_in_time(time_limit))
+    return Solution(
+        Status.ERROR,
+        f"The solver ended with status '{highs.modelStatusToString(model_status)}' and no "
+        "usable plan.",
+    )
+
+
+def _highs_solution(highs: highspy.Highs, status: Status, message: str) -> Solution:
+    solution = highs.getSolution()
+    duals = bool(solution.dual_valid)
+    return Solution(
+        status,
+        message,
+        np.asarray(solution.col_value, dtype=np.float64),
+        float(highs.getInfo().objective_function_value),
+        np.asarray(solution.row_dual, dtype=np.float64) if duals else None,
+        np.asarray(solution.col_dual, dtype=np.float64) if duals else None,
+    )
+
+
+# --- CBC through PuLP ------------------------------------------------------------------------
+
+
+def to_pulp(matrix: Matrix) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[list[Any]]]:
+    """`matrix` as a PuLP problem (PuLP 3.3's API, as PuLP 4 has it), its variables and, per
+    row, the constraints it became (none for a free row)."""
+    import pulp
+
+    problem = pulp.LpProblem("sourcing", pulp.LpMinimize)
+    names = [f"{prefix}_{k}" for prefix, count in matrix.col_names for k in range(count)]
+    variables = [
+        problem.add_variable(
+            name,
+            lowBound=None if lower == -np.inf else lower,
+            upBound=None if upper == np.inf else upper,
+            cat=pulp.LpInteger if integer else pulp.LpContinuous,
         )
+        for name, lower, upper, integer in zip(
+            names,
+            matrix.col_lower.tolist(),
+            matrix.col_upper.tolist(),
+            matrix.integer.tolist(),
+            strict=True,
+        )
+    ]
+    row_names = [f"{prefix}_{k}" for prefix, count in matrix.row_names for k in range(count)]
+    constraints: list[list[Any]] = []
+    rows: dict[str, pulp.LpConstraint] = {}
+    start, index, value = matrix.start.tolist(), matrix.index.tolist(), matrix.value.tolist()
+    for number, (name, lower, upper) in enumerate(
+        zip(row_names, matrix.row_lower.tolist(), matrix.row_upper.tolist(), strict=True)
+    ):
+        terms = [(variables[index[k]], value[k]) for k in range(start[number], start[number + 1])]
+        made = []
+        for sense, rhs, suffix in _senses(lower, upper):
+            row = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name + suffix, rhs)
+            rows[name + suffix] = row
+            made.append(row)
+        constraints.append(made)
+    problem.extend(rows)
+    problem.setObjective(
+        pulp.LpAffineExpression(
+            [(v, c) for v, c in zip(variables, matrix.cost.tolist(), strict=True) if c],
+            constant=matrix.offset,
+        )
+    )
+    return problem, variables, constraints
 
 
-MIP_GAP = 1e-9  # "optimal" means optimal, not within HiGHS' default 0.01%
+def _senses(lower: float, upper: float) -> Iterable[tuple[int, float, str]]:
+    import pulp
+
+    if lower == upper:
+        yield pulp.LpConstraintEQ, lower, ""
+        return
+    if lower > -np.inf and upper < np.inf:
+        yield pulp.LpConstraintGE, lower, "_lo"
+        yield pulp.LpConstraintLE, upper, "_hi"
+    elif lower > -np.inf:
+        yield pulp.LpConstraintGE, lower, ""
+    elif upper < np.inf:
+        yield pulp.LpConstraintLE, upper, ""
 
 
-def make_solver(
-    name: str, time_limit: float, mip: bool = True, preprocess: bool = True
-) -> LpSolver:
-    if name == "highs":
-        _silence_highs_banner()
-        return BulkHiGHS(msg=False, timeLimit=time_limit, mip=mip, threads=1, gapRel=MIP_GAP)
-    if name != "cbc":
-        raise SolverUnavailable(f"Unknown solver '{name}'; choose one of {', '.join(SOLVERS)}.")
+def make_cbc(time_limit: float, mip: bool = True, preprocess: bool = True) -> pulp.LpSolver:
+    import pulp
+
     options = {
         "msg": False,
         "timeLimit": time_limit,
@@ -145,106 +465,81 @@ def make_solver(
     return solver
 
 
-def solve(
-    problem: Problem,
-    solver: str = "highs",
-    time_limit: float = 60.0,
-    variant: Variant = CHEAPEST,
-    duals: bool = True,
-) -> SolveResult:
-    """Build and solve one model of `problem`; with `duals`, also the duals of its limits
-    (for an integer model, those of the LP with the choice of offers fixed)."""
-    started = time.perf_counter()
-    model = build_model(problem, variant)
-    status, plan, message = run_model(model, solver, time_limit)
-    found: dict[str, float] = {}
-    if duals and plan is not None and status is Status.OPTIMAL:
-        if model.used:
-            fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
-            lp = build_model(problem, variant, fixed_use)
-            remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            if run_model(lp, solver, remaining, mip=False)[0] is Status.OPTIMAL:
-                found = _duals(lp)
-        else:
-            found = _duals(model)
-    seconds = time.perf_counter() - started
-    return SolveResult(status, solver, seconds, plan, found, message, model.limits)
-
-
-def run_model(
-    model: SourcingModel, solver: str, time_limit: float, mip: bool = True
-) -> tuple[Status, Plan | None, str]:
-    """Solve `model` once and read its plan back through our own keys, if there is one.
-
-    CBC 2.10's preprocessing can call a feasible integer model infeasible (coin-or/Cbc#740):
-    such a verdict is checked once more without preprocessing.
-    """
-    outcome = _attempt(model, make_solver(solver, time_limit, mip), time_limit)
-    if solver == "cbc" and mip and model.used and outcome[0] is Status.INFEASIBLE:
-        second = _attempt(model, make_solver(solver, time_limit, preprocess=False), time_limit)
-        if second[0] in (Status.OPTIMAL, Status.TIME_LIMIT):
+def _run_cbc(matrix: Matrix, time_limit: float, mip: bool) -> Solution:
+    """CBC 2.10's preprocessing can call a feasible integer model infeasible (coin-or/Cbc#740):
+    such a verdict is checked once more without preprocessing."""
+    solution = _attempt_cbc(matrix, make_cbc(time_limit, mip), time_limit)
+    if mip and matrix.integer.any() and solution.status is Status.INFEASIBLE:
+        second = _attempt_cbc(matrix, make_cbc(time_limit, preprocess=False), time_limit)
+        if second.status in (Status.OPTIMAL, Status.TIME_LIMIT):
             return second
-    return outcome
+    return solution
 
 
-def _attempt(
-    model: SourcingModel, solver: LpSolver, time_limit: float
-) -> tuple[Status, Plan | None, str]:
+def _attempt_cbc(matrix: Matrix, solver: pulp.LpSolver, time_limit: float) -> Solution:
+    import pulp
+
     started = time.perf_counter()
-    lp = model.lp
+    problem, variables, constraints = to_pulp(matrix)
     try:
-        lp.solve(solver)
+        problem.solve(solver)
     except Exception as exc:  # PuLP and the solvers raise many kinds on numerical trouble
-        return Status.ERROR, None, f"The solver failed ({type(exc).__name__}: {exc})."
-    if lp.sol_status == pulp.LpSolutionOptimal:
-        return Status.OPTIMAL, _plan(model), ""
-    if lp.sol_status == pulp.LpSolutionIntegerFeasible:
-        return (
-            Status.TIME_LIMIT,
-            _plan(model),
-            (
-                f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is "
-                "not proven to be the cheapest."
-            ),
-        )
-    if lp.status == pulp.LpStatusInfeasible or lp.sol_status == pulp.LpSolutionInfeasible:
-        return Status.INFEASIBLE, None, "No plan meets every limit."
+        return Solution(Status.ERROR, f"The solver failed ({type(exc).__name__}: {exc}).")
+    if problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        values = np.array([v.varValue or 0.0 for v in variables], dtype=np.float64)
+        objective = float(pulp.value(problem.objective) or 0.0)
+        if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+            return Solution(Status.TIME_LIMIT, _not_proven(time_limit), values, objective)
+        row_duals = np.array([sum(c.pi or 0.0 for c in made) for made in constraints])
+        col_duals = np.array([v.dj or 0.0 for v in variables], dtype=np.float64)
+        return Solution(Status.OPTIMAL, "", values, objective, row_duals, col_duals)
+    if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
+        return Solution(Status.INFEASIBLE, "No plan meets every limit.")
     if time.perf_counter() - started >= 0.95 * time_limit:
-        return (
-            Status.TIME_LIMIT,
-            None,
-            f"The solver found no plan within the time limit ({time_limit:g} s).",
-        )
-    return (
+        return Solution(Status.TIME_LIMIT, _no_plan_in_time(time_limit))
+    return Solution(
         Status.ERROR,
-        None,
-        f"The solver ended with status '{pulp.LpStatus[lp.status]}' and no usable plan.",
+        f"The solver ended with status '{pulp.LpStatus[problem.status]}' and no usable plan.",
     )
 
 
-def _plan(model: SourcingModel) -> Plan:
+# --- reading results back through our own keys ----------------------------------------------
+
+
+def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
     """The values of our variables; an offer whose use switch is off supplies exactly nothing
     (solvers may leave a few millionths on it, within their tolerance)."""
+    if solution.values is None:
+        return None
+    values = np.where(np.abs(solution.values) < ZERO, 0.0, solution.values)
+    quantities = values[model.quantity]
+    if model.used:
+        offers = np.array(list(model.used))
+        off = values[np.array(list(model.used.values()))] < 0.5
+        quantities[offers[off]] = 0.0
 
-    def value(variable: pulp.LpVariable) -> float:
-        number = variable.value()
-        return 0.0 if number is None or abs(number) < ZERO else float(number)
+    def read(columns: dict[str, int]) -> dict[str, float]:
+        return {key: float(values[column]) for key, column in columns.items()}
 
-    unused = {index for index, used in model.used.items() if value(used) < 0.5}
     return Plan(
-        {index: 0.0 if index in unused else value(x) for index, x in model.quantity.items()},
-        {material: value(s) for material, s in model.shortfall.items()},
-        float(pulp.value(model.lp.objective) or 0.0),
-        {name: value(e) for name, e in model.relaxation.items()},
+        dict(enumerate(quantities.tolist())),
+        read(model.shortfall),
+        solution.objective,
+        read(model.relaxation),
     )
 
 
-def _duals(model: SourcingModel) -> dict[str, float]:
-    return {limit.name: _dual(model, limit) for limit in model.limits}
-
-
-def _dual(model: SourcingModel, limit: Limit) -> float:
-    if limit.kind is LimitKind.CAPACITY:
-        return float(model.quantity[limit.offers[0]].dj or 0.0)
-    assert limit.constraint is not None
-    return float(limit.constraint.pi or 0.0)
+def duals_of(model: SourcingModel, solution: Solution) -> dict[str, float]:
+    """Each limit's dual: the row's, or for a capacity the reduced cost of its offer."""
+    if solution.row_duals is None or solution.col_duals is None:
+        return {}
+    rows, columns = solution.row_duals.tolist(), solution.col_duals.tolist()
+    quantity = model.quantity.tolist()
+    return {
+        limit.name: (
+            columns[quantity[limit.offers[0]]]
+            if limit.kind is LimitKind.CAPACITY
+            else rows[limit.row]  # type: ignore[index]
+        )
+        for limit in model.limits
+    }

@@ -38,7 +38,7 @@ from optimizer.models import (
 from optimizer.pipeline import process_workbook
 from optimizer.report import materials_table
 from optimizer.scenarios import base_plan_shortfall, disrupted, run_scenario
-from optimizer.solve import SolveResult, Status, solve
+from optimizer.solve import Session, SolveResult, Status, solve
 from optimizer.verify import plan_cost, verify
 
 SOLVER = "highs"
@@ -208,7 +208,7 @@ def test_baseline_cost_premium_and_concentration() -> None:
     assert result.plan is not None
     assert result.plan.quantities == {0: approx(50), 1: approx(30), 2: approx(20)}
     assert plan_cost(problem, result.plan) == approx(1160)
-    analysis = analyse(problem, result, SOLVER, TIME_LIMIT)
+    analysis = analyse(problem, result, Session(problem, SOLVER, TIME_LIMIT))
     # Baseline: no share limit, so all 100 from China @10 = 1,000; premium 1,160 - 1,000 = 160
     assert analysis.baseline_cost == approx(1000)
     assert analysis.baseline is not None and analysis.baseline.plan is not None
@@ -261,7 +261,7 @@ def test_baseline_drops_risk_price_keeps_capacity_embargo_and_landed_cost() -> N
     assert result.plan.quantities == {0: 0, 1: approx(0), 2: approx(30), 3: approx(70)}
     assert result.plan.objective == approx(14910)
     assert plan_cost(problem, result.plan) == approx(1410)
-    analysis = analyse(problem, result, SOLVER, TIME_LIMIT)
+    analysis = analyse(problem, result, Session(problem, SOLVER, TIME_LIMIT))
     # Baseline: no China cap, no risk price, Russia still embargoed, China capacity 60:
     # China 60 @10 + Japan 30 @12 + Korea 10 @15 = 600 + 360 + 150 = 1,110
     assert analysis.baseline is not None and analysis.baseline.plan is not None
@@ -286,9 +286,13 @@ def _family_problem(**changes: Any) -> Problem:
     return make_problem(offers, demand, countries={"China": {"max_share": 0.5}})
 
 
-def test_family_costs_each_family_alone() -> None:
+@pytest.mark.parametrize("warm", [True, False], ids=["re-solved", "built-again"])
+def test_family_costs_each_family_alone(warm: bool) -> None:
+    # "re-solved": HiGHS re-solves the solved model with the family's rows freed;
+    # "built-again": the session has not solved, so each family's model is built and solved.
     problem = _family_problem()
-    result = solved(problem)
+    session = Session(problem, SOLVER, TIME_LIMIT)
+    result = session.solve() if warm else solved(problem)
     assert result.plan is not None
     # Japan 30 is cheap and safe: always all of it. China C + Korea K = 70 and the risk cap
     # 80C + 20*30 + 40K <= 50*100 gives 80C + 40(70 - C) <= 4,400, C <= 40; K = 30 <= 30.
@@ -296,7 +300,7 @@ def test_family_costs_each_family_alone() -> None:
     #   = 300 + 110 + 360 + 450 = 1,220
     assert result.plan.quantities == {0: approx(30), 1: approx(10), 2: approx(30), 3: approx(30)}
     assert plan_cost(problem, result.plan) == approx(1220)
-    costs = {c.family: c for c in family_costs(problem, result, SOLVER, TIME_LIMIT)}
+    costs = {c.family: c for c in family_costs(problem, result, session)}
     assert set(costs) == {Family.SUPPLIER_CAPS, Family.COUNTRY_CAPS, Family.RISK_CAPS}
     # Supplier caps on ChinaCo1, ChinaCo2, KoreaCo (3); one China cap; one risk cap.
     assert {f: c.limits for f, c in costs.items()} == {
@@ -330,9 +334,10 @@ def test_family_costs_of_infeasible_model_show_which_family_blocks() -> None:
         {"Ga": {"quantity": 100, "max_supplier_share": 0.9}},
         countries={"China": {"max_share": 0.5}},
     )
-    result = solve(problem, SOLVER, TIME_LIMIT)
+    session = Session(problem, SOLVER, TIME_LIMIT)
+    result = session.solve()
     assert result.status is Status.INFEASIBLE
-    costs = {c.family: c for c in family_costs(problem, result, SOLVER, TIME_LIMIT)}
+    costs = {c.family: c for c in family_costs(problem, result, session)}
     assert costs[Family.SUPPLIER_CAPS].status_without is Status.INFEASIBLE
     assert costs[Family.SUPPLIER_CAPS].total_cost_without is None
     # Without the China cap: ChinaCo up to 90 (supplier cap): 90 @10 + 10 @12 = 1,020

@@ -471,7 +471,8 @@ def test_blank_capacity_bounded_by_demand() -> None:
         countries={"E": {"embargo": True}},
     )
     model = build_model(problem)
-    bounds = [model.quantity[o.index].upBound for o in problem.offers]
+    upper = model.matrix().col_upper
+    bounds = [upper[model.quantity[o.index]] for o in problem.offers]
     assert bounds == [100, 60, 100, 0]
     assert [problem.upper_bound(o) for o in problem.offers] == [100, 60, 100, 0]
 
