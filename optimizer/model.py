@@ -26,6 +26,7 @@ keys and never by parsing a solver's names.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -87,7 +88,7 @@ class Limit(NamedTuple):
 
     @property
     def name(self) -> str:
-        return f"{self.kind}[{self.material}|{self.subject}]"
+        return self.kind + "[" + self.material + "|" + self.subject + "]"
 
 
 @dataclass(frozen=True)
@@ -276,18 +277,36 @@ class OfferData(NamedTuple):
     def of(cls, problem: Problem) -> OfferData:
         number = {name: k for k, name in enumerate(problem.materials)}
         offers = problem.offers
-        countries = list(dict.fromkeys(o.country for o in offers))
+        columns = (
+            list(
+                zip(
+                    *(
+                        (o.material, o.country, o.capacity, o.embargoed, o.landed_unit_cost, o.risk)
+                        for o in offers
+                    ),
+                    strict=True,
+                )
+            )
+            or [()] * 6
+        )
+        materials, country_names, capacity, embargoed, landed, risk = columns
+        countries = list(dict.fromkeys(country_names))
         country_number = {name: k for k, name in enumerate(countries)}
         quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
-        material = np.fromiter((number[o.material] for o in offers), np.int64, len(offers))
+        material = np.array([number[m] for m in materials], dtype=np.int64)
+        demand = quantity[material]
+        capacity_or_demand = np.array(
+            [np.inf if c is None else c for c in capacity], dtype=np.float64
+        )
+        upper = np.where(np.array(embargoed, dtype=bool), 0.0, np.fmin(capacity_or_demand, demand))
         return cls(
             material,
-            np.fromiter((country_number[o.country] for o in offers), np.int64, len(offers)),
+            np.array([country_number[c] for c in country_names], dtype=np.int64),
             countries,
-            np.fromiter((problem.upper_bound(o) for o in offers), np.float64, len(offers)),
-            np.fromiter((o.landed_unit_cost for o in offers), np.float64, len(offers)),
-            np.fromiter((o.risk for o in offers), np.float64, len(offers)),
-            quantity[material] if len(offers) else np.zeros(0),
+            upper.reshape(-1),
+            np.array(landed, dtype=np.float64),
+            np.array(risk, dtype=np.float64),
+            demand,
         )
 
 
@@ -392,11 +411,11 @@ def add_demand(model: SourcingModel, data: OfferData) -> None:
 
 def add_capacity_limits(model: SourcingModel, data: OfferData) -> None:
     r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost)."""
-    problem = model.problem
+    demand = data.demand.tolist()
     model.limits.extend(
         Limit(LimitKind.CAPACITY, o.material, o.supplier, (o.index,), o.capacity)
-        for o in problem.offers
-        if o.capacity is not None and not o.embargoed and o.capacity <= data.demand[o.index]
+        for o in model.problem.offers
+        if o.capacity is not None and not o.embargoed and o.capacity <= demand[o.index]
     )
 
 
@@ -431,13 +450,16 @@ def add_country_caps(model: SourcingModel, data: OfferData) -> None:
     r"""sum_{o in O_mc} x_o <= kappa_mc D_m, kappa_mc = min(material's or default cap,
     country's own cap)."""
     problem = model.problem
-    materials = list(problem.materials)
     pairs, offers_of = _grouped(data.material, data.country, len(data.countries))
+    material_cap = [m.max_country_share for m in problem.materials.values()]
+    own = [problem.countries.get(c) for c in data.countries]
+    own_cap = [1.0 if c is None or c.max_share is None else c.max_share for c in own]
+    demand = [m.quantity for m in problem.materials.values()]
     rows = []
     for (m, c), offers in zip(pairs, offers_of, strict=True):
-        cap = problem.country_cap(materials[m], data.countries[c])
+        cap = min(material_cap[m], own_cap[c])
         if cap < FULL_SHARE:
-            rows.append((m, c, offers, cap * problem.materials[materials[m]].quantity))
+            rows.append((m, c, offers, cap * demand[m]))
     _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
 
 
@@ -455,15 +477,16 @@ def add_group_shares(model: SourcingModel, data: OfferData) -> None:
         [number.get(problem.group_of(c) or "", -1) for c in data.countries], dtype=np.int64
     )
     group = group_of_country[data.country] if len(data.country) else np.zeros(0, np.int64)
-    member = group >= 0
-    pairs, offers_of = _grouped(data.material[member], group[member], len(groups))
-    positions = np.flatnonzero(member)
-    members = {pair: positions[offers] for pair, offers in zip(pairs, offers_of, strict=True)}
+    positions = np.flatnonzero(group >= 0).tolist()
+    pairs, offers_of = _grouped(data.material[positions], group[positions], len(groups))
+    members = {
+        pair: [positions[k] for k in offers] for pair, offers in zip(pairs, offers_of, strict=True)
+    }
     caps, floors = [], []
     for m, material in enumerate(problem.materials.values()):
         for g, spec in enumerate(problem.groups.values()):
-            offers = members.get((m, g), np.zeros(0, np.int64))
-            if spec.max_share is not None and spec.max_share < FULL_SHARE and len(offers):
+            offers = members.get((m, g), [])
+            if spec.max_share is not None and spec.max_share < FULL_SHARE and offers:
                 caps.append((m, g, offers, spec.max_share * material.quantity))
             if spec.min_share:
                 floors.append((m, g, offers, spec.min_share * material.quantity))
@@ -473,26 +496,26 @@ def add_group_shares(model: SourcingModel, data: OfferData) -> None:
 
 def _grouped(
     first: np.ndarray, second: np.ndarray, size: int
-) -> tuple[list[tuple[int, int]], list[np.ndarray]]:
+) -> tuple[list[tuple[int, int]], list[list[int]]]:
     """The distinct (first, second) pairs, by first and then by first appearance, and the
     positions holding each."""
-    key = first * max(size, 1) + second
-    keys, first_seen, inverse = np.unique(key, return_index=True, return_inverse=True)
-    order = np.lexsort((first_seen, keys // max(size, 1)))
-    positions = np.argsort(inverse, kind="stable")
-    bounds = np.cumsum(np.bincount(inverse, minlength=len(keys)))
-    split = np.split(positions, bounds[:-1])
-    return (
-        [(int(keys[k] // max(size, 1)), int(keys[k] % max(size, 1))) for k in order],
-        [split[k] for k in order],
+    size = max(size, 1)
+    keys, first_seen, inverse = np.unique(
+        first * size + second, return_index=True, return_inverse=True
     )
+    order = np.lexsort((first_seen, keys // size)).tolist()
+    positions = np.argsort(inverse, kind="stable").tolist()
+    ends = np.cumsum(np.bincount(inverse, minlength=len(keys))).tolist()
+    starts = [0, *ends[:-1]]
+    pairs = list(zip((keys // size).tolist(), (keys % size).tolist(), strict=True))
+    return [pairs[k] for k in order], [positions[starts[k] : ends[k]] for k in order]
 
 
 def _add_share_rows(
     model: SourcingModel,
     prefix: str,
     kind: LimitKind,
-    rows: list[tuple[int, int, np.ndarray, float]],
+    rows: list[tuple[int, int, list[int], float]],
     subjects: list[str],
     unbounded: float,
 ) -> None:
@@ -501,23 +524,26 @@ def _add_share_rows(
     if not rows:
         return
     materials = list(model.problem.materials)
-    bounds = np.array([bound for *_, bound in rows])
-    sizes = [len(offers) for _, _, offers, _ in rows]
-    offers = np.concatenate([offers for _, _, offers, _ in rows]).astype(np.int64)
+    numbers, subject_numbers, members, bound_list = zip(*rows, strict=True)
+    bounds = np.array(bound_list, dtype=np.float64)
+    sizes = [len(offers) for offers in members]
+    offers = np.fromiter(itertools.chain.from_iterable(members), np.int64, sum(sizes))
     lower, upper = (bounds, unbounded) if unbounded > 0 else (unbounded, bounds)
-    numbers = model.add_rows(
+    row_numbers = model.add_rows(
         prefix,
         lower,
         upper,
         np.repeat(np.arange(len(rows)), sizes),
         model.quantity[offers],
         1.0,
-        np.array([m for m, *_ in rows]),
+        np.array(numbers),
         len(rows),
     )
     model.limits.extend(
-        Limit(kind, materials[m], subjects[s], tuple(members.tolist()), bound, row)
-        for (m, s, members, bound), row in zip(rows, numbers.tolist(), strict=True)
+        Limit(kind, materials[m], subjects[c], tuple(offers_), bound, row)
+        for m, c, offers_, bound, row in zip(
+            numbers, subject_numbers, members, bound_list, row_numbers.tolist(), strict=True
+        )
     )
 
 

@@ -23,7 +23,7 @@ import pytest
 from optimizer.model import build_model
 from optimizer.models import Country, Group, Material, Offer, Problem, Settings
 from optimizer.report import constraints_table
-from optimizer.solve import SolveResult, Status, solve
+from optimizer.solve import SolveResult, Status, _by_material, run_matrix, run_model, solve
 from optimizer.verify import plan_cost, plan_objective, verify
 
 SOLVERS = ["highs", "cbc"]
@@ -951,3 +951,41 @@ def test_random_models_cover_both_outcomes_and_integers() -> None:
     assert sum(p.settings.shortfall_penalty is not None for p in problems) >= 5
     assert sum(p.settings.max_country_spend_share is not None for p in problems) >= 5
     assert sum(any(m.max_avg_risk is not None for m in p.materials.values()) for p in problems) >= 5
+
+
+# --- decomposition --------------------------------------------------------------------------
+
+
+def _two_material_mip(**settings: Any) -> Problem:
+    return make_problem(
+        [
+            offer("A1", "X", 10, 100, material="a", min_order=60),
+            offer("A2", "Y", 12, material="a"),
+            offer("B1", "X", 5, material="b", fixed_cost=100),
+            offer("B2", "Y", 8, material="b"),
+        ],
+        {"a": {"quantity": 100, "max_country_share": 0.7}, "b": 50},
+        **settings,
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_integer_model_is_solved_per_material_with_the_same_optimum(solver: str) -> None:
+    problem = _two_material_mip()
+    model = build_model(problem)
+    matrix = model.matrix()
+    parts = _by_material(model, matrix)
+    assert parts is not None and len(parts) == 2
+    # a: A1 between its minimum 60 and the X cap 70, so A1 70 @10 + A2 30 @12 = 1,060;
+    # b: B1 50 @5 + fixed 100 = 350 beats B2 50 @8 = 400. Together 1,410.
+    by_parts, whole = run_model(model, solver, TIME_LIMIT), run_matrix(matrix, solver, TIME_LIMIT)
+    assert by_parts.status is whole.status is Status.OPTIMAL
+    assert by_parts.objective == pytest.approx(1410) and whole.objective == pytest.approx(1410)
+    assert by_parts.values is not None
+    assert by_parts.values[model.quantity].tolist() == pytest.approx([70, 30, 50, 0])
+
+
+def test_a_limit_across_materials_keeps_the_model_whole() -> None:
+    problem = _two_material_mip(max_country_spend_share=0.9)
+    model = build_model(problem)
+    assert _by_material(model, model.matrix()) is None
