@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from optimizer.pipeline import (
     process_workbook,
     still_changing,
 )
+from optimizer.progress import Progress, in_order
 from optimizer.solve import SOLVERS, Status
 from optimizer.template import write_template
 from optimizer.write import claim, remove_stale_files
@@ -109,38 +110,43 @@ def run(
         if scheduler
         else _outcomes(jobs, out_dir, options, workers)
     )
-    for (path, _), outcome in zip(jobs, outcomes, strict=True):
-        if outcome is None:
-            click.echo(f"{path.name}: skipped, another run is working on it", err=True)
-            continue
-        click.echo(_line(outcome), err=True)
-        worst = max(worst, EXIT_CODES[outcome.status])
+    with Progress(len(jobs)) as progress:
+        for (path, _), outcome in zip(jobs, in_order(outcomes, progress.advance), strict=True):
+            if outcome is None:
+                progress.echo(f"{path.name}: skipped, another run is working on it")
+                continue
+            progress.echo(_line(outcome))
+            worst = max(worst, EXIT_CODES[outcome.status])
     raise SystemExit(worst)
 
 
 def _outcomes(
     jobs: list[tuple[Path, Path]], out_dir: Path, options: RunOptions, workers: int
-) -> Iterator[Outcome | None]:
-    """Each job's outcome, in the order of `jobs`, from this process or from `workers`."""
+) -> Iterator[tuple[int, Outcome | None]]:
+    """Each job's index in `jobs` and outcome, as each finishes, from this process or from
+    `workers`."""
     if workers <= 1 or len(jobs) <= 1:  # one workbook: its scenarios use the workers
         alone = replace(options, workers=workers)
-        for path, output in jobs:
-            yield _claimed(path, out_dir, alone, output)
+        for index, (path, output) in enumerate(jobs):
+            yield index, _claimed(path, out_dir, alone, output)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_claimed, path, out_dir, options, out) for path, out in jobs]
-        for future in futures:
-            yield future.result()
+        futures = {
+            pool.submit(_claimed, path, out_dir, options, out): index
+            for index, (path, out) in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 def _cluster_outcomes(
     jobs: list[tuple[Path, Path]], out_dir: Path, options: RunOptions, scheduler: str
-) -> Iterator[Outcome | None]:
-    """Each job's outcome from the workers of a Dask cluster (they must see the same input and
-    output folders), in the order of `jobs`."""
+) -> Iterator[tuple[int, Outcome | None]]:
+    """Each job's index in `jobs` and outcome, as each finishes, from the workers of a Dask
+    cluster (they must see the same input and output folders)."""
     try:
-        from distributed import Client
+        from distributed import Client, as_completed
     except ImportError:
         raise click.ClickException(
             "--scheduler needs the cluster extra: pip install '.[cluster]'"
@@ -150,16 +156,20 @@ def _cluster_outcomes(
     except OSError as exc:
         raise click.ClickException(f"Cannot reach the scheduler at {scheduler}: {exc}") from None
     with client:
-        futures = [
-            client.submit(_claimed, path, out_dir.resolve(), options, output.resolve(), pure=False)
-            for path, output in ((p.resolve(), o) for p, o in jobs)
-        ]
-        for (path, _), future in zip(jobs, futures, strict=True):
+        futures = {
+            client.submit(
+                _claimed, path.resolve(), out_dir.resolve(), options, output.resolve(), pure=False
+            ): index
+            for index, (path, output) in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            index = futures[future]
             try:
-                yield future.result()
+                outcome = future.result()
             except Exception as exc:  # a worker died: that workbook's verdict, not the batch's
                 message = f"the cluster could not process it ({type(exc).__name__}: {exc})"
-                yield Outcome(path, None, Status.ERROR, None, 0.0, message)
+                outcome = Outcome(jobs[index][0], None, Status.ERROR, None, 0.0, message)
+            yield index, outcome
 
 
 def _claimed(path: Path, out_dir: Path, options: RunOptions, output: Path) -> Outcome | None:

@@ -6,7 +6,7 @@ recommendation. Tolerances are relative: 1e-6 of the quantity, risk or spend inv
 
 from __future__ import annotations
 
-from collections import defaultdict
+import numpy as np
 
 from optimizer.models import Problem
 from optimizer.solve import ZERO, Plan
@@ -14,79 +14,147 @@ from optimizer.solve import ZERO, Plan
 TOLERANCE = 1e-6
 
 
+def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
+    return np.array([plan.quantities[o.index] for o in problem.offers], dtype=np.float64)
+
+
 def plan_cost(problem: Problem, plan: Plan) -> float:
     """Landed cost plus the fixed costs of the offers used (no risk price, no penalty)."""
-    landed = sum(o.landed_unit_cost * plan.quantities[o.index] for o in problem.offers)
-    fixed = sum(o.fixed_cost or 0.0 for o in problem.offers if plan.quantities[o.index] > ZERO)
-    return landed + fixed
+    q = _quantities(problem, plan)
+    landed = np.array([o.landed_unit_cost for o in problem.offers], dtype=np.float64)
+    fixed = np.array([o.fixed_cost or 0.0 for o in problem.offers], dtype=np.float64)
+    return float(landed @ q + fixed[q > ZERO].sum())
 
 
 def plan_objective(problem: Problem, plan: Plan) -> float:
     risk_price = problem.settings.risk_price
-    risk = sum(o.risk * plan.quantities[o.index] for o in problem.offers)
+    risk = np.array([o.risk for o in problem.offers], dtype=np.float64) @ _quantities(problem, plan)
     penalty = (problem.settings.shortfall_penalty or 0.0) * sum(plan.shortfall.values())
-    return plan_cost(problem, plan) + risk_price * risk + penalty
+    return plan_cost(problem, plan) + risk_price * float(risk) + penalty
 
 
 def verify(problem: Problem, plan: Plan) -> list[str]:
-    """Every violated limit, in words; an empty list means the plan is feasible."""
-    problems: list[str] = []
-    q = plan.quantities
-    for name, material in problem.materials.items():
-        demand = material.quantity
-        tol = TOLERANCE * max(1.0, demand)
-        offers = problem.offers_by_material[name]
-        supplied = sum(q[o.index] for o in offers)
-        shortfall = plan.shortfall.get(name, 0.0)
-        if shortfall < -tol or (problem.settings.shortfall_penalty is None and shortfall > tol):
-            problems.append(f"{name}: shortfall {shortfall:g} is not allowed")
-        if abs(supplied + shortfall - demand) > tol:
-            problems.append(
-                f"{name}: supplied {supplied:g} + shortfall {shortfall:g} "
-                f"differs from the demand {demand:g}"
+    """Every violated limit, in words, material by material; an empty list means the plan is
+    feasible."""
+    offers = problem.offers
+    names = list(problem.materials)
+    materials = list(problem.materials.values())
+    count = len(names)
+    number = {name: k for k, name in enumerate(names)}
+    q = _quantities(problem, plan)
+    material = np.array([number[o.material] for o in offers], dtype=np.int64)
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    tol = TOLERANCE * np.maximum(1.0, demand)
+    found: list[tuple[int, int, int, str]] = []  # material, check, position, text
+
+    shortfall = np.array([plan.shortfall.get(name, 0.0) for name in names], dtype=np.float64)
+    supplied = np.bincount(material, weights=q, minlength=count)
+    not_allowed = shortfall < -tol
+    if problem.settings.shortfall_penalty is None:
+        not_allowed |= shortfall > tol
+    for m in np.flatnonzero(not_allowed).tolist():
+        found.append((m, 0, 0, f"{names[m]}: shortfall {shortfall[m]:g} is not allowed"))
+    for m in np.flatnonzero(np.abs(supplied + shortfall - demand) > tol).tolist():
+        found.append(
+            (
+                m,
+                1,
+                0,
+                f"{names[m]}: supplied {supplied[m]:g} + shortfall {shortfall[m]:g} "
+                f"differs from the demand {demand[m]:g}",
             )
-        by_country: dict[str, float] = defaultdict(float)
-        by_group: dict[str, float] = defaultdict(float)
-        used = 0
-        for o in offers:
-            x = q[o.index]
-            by_country[o.country] += x
-            group = problem.group_of(o.country)
-            if group is not None:
-                by_group[group] += x
-            used += x > ZERO
-            if x < -tol or x > problem.upper_bound(o) + tol:
-                problems.append(
-                    f"{name}: {o.supplier} supplies {x:g}, outside 0 to {problem.upper_bound(o):g}"
+        )
+
+    upper = np.array([problem.upper_bound(o) for o in offers], dtype=np.float64)
+    share_cap = np.array([m.max_supplier_share for m in materials])[material] * demand[material]
+    minimum = np.array([o.min_order or 0.0 for o in offers], dtype=np.float64)
+    offer_tol = tol[material]
+    outside = (q < -offer_tol) | (q > upper + offer_tol)
+    above_share = q > share_cap + offer_tol
+    below_minimum = (minimum > 0) & (q > ZERO) & (q < minimum - offer_tol)
+    for i in np.flatnonzero(outside | above_share | below_minimum).tolist():
+        o, m, x = offers[i], int(material[i]), q[i]
+        if outside[i]:
+            text = f"{o.supplier} supplies {x:g}, outside 0 to {upper[i]:g}"
+            found.append((m, 2, 3 * i, f"{names[m]}: {text}"))
+        if above_share[i]:
+            found.append(
+                (m, 2, 3 * i + 1, f"{names[m]}: {o.supplier} supplies {x:g}, above its share cap")
+            )
+        if below_minimum[i]:
+            found.append(
+                (
+                    m,
+                    2,
+                    3 * i + 2,
+                    f"{names[m]}: {o.supplier} supplies {x:g}, below its minimum order",
                 )
-            if x > material.max_supplier_share * demand + tol:
-                problems.append(f"{name}: {o.supplier} supplies {x:g}, above its share cap")
-            if o.min_order and ZERO < x < o.min_order - tol:
-                problems.append(f"{name}: {o.supplier} supplies {x:g}, below its minimum order")
-        for country, amount in by_country.items():
-            if amount > problem.country_cap(name, country) * demand + tol:
-                problems.append(f"{name}: {country} supplies {amount:g}, above its cap")
-        for group, spec in problem.groups.items():
-            amount = by_group.get(group, 0.0)
-            if spec.max_share is not None and amount > spec.max_share * demand + tol:
-                problems.append(f"{name}: group {group} supplies {amount:g}, above its cap")
-            if spec.min_share is not None and amount < spec.min_share * demand - tol:
-                problems.append(f"{name}: group {group} supplies {amount:g}, below its floor")
-        if material.max_avg_risk is not None:
-            risk = sum(o.risk * q[o.index] for o in offers)
-            if risk > material.max_avg_risk * supplied + 100 * tol:
-                problems.append(f"{name}: average risk {risk / supplied:g} is above the cap")
-        if material.max_suppliers is not None and used > material.max_suppliers:
-            problems.append(f"{name}: {used} offers used, more than {material.max_suppliers}")
+            )
+
+    countries = list(dict.fromkeys(o.country for o in offers))
+    country_number = {c: k for k, c in enumerate(countries)}
+    country = np.array([country_number[o.country] for o in offers], dtype=np.int64)
+    size = max(len(countries), 1)
+    keys, first, inverse = np.unique(
+        material * size + country, return_index=True, return_inverse=True
+    )
+    amounts = np.bincount(inverse, weights=q, minlength=len(keys))
+    for k in range(len(keys)):
+        m, c = int(keys[k] // size), int(keys[k] % size)
+        if amounts[k] > problem.country_cap(names[m], countries[c]) * demand[m] + tol[m]:
+            found.append(
+                (
+                    m,
+                    3,
+                    int(first[k]),
+                    f"{names[m]}: {countries[c]} supplies {amounts[k]:g}, above its cap",
+                )
+            )
+
+    if problem.groups:
+        groups = list(problem.groups)
+        group_number = {g: k for k, g in enumerate(groups)}
+        of_country = np.array(
+            [group_number.get(problem.group_of(c) or "", -1) for c in countries], dtype=np.int64
+        )
+        group = of_country[country] if len(country) else np.zeros(0, np.int64)
+        member = group >= 0
+        by_group = np.zeros((count, len(groups)))
+        np.add.at(by_group, (material[member], group[member]), q[member])
+        for g, (name, spec) in enumerate(problem.groups.items()):
+            for m in range(count):
+                amount = by_group[m, g]
+                if spec.max_share is not None and amount > spec.max_share * demand[m] + tol[m]:
+                    text = f"group {name} supplies {amount:g}, above its cap"
+                    found.append((m, 4, 2 * g, f"{names[m]}: {text}"))
+                if spec.min_share is not None and amount < spec.min_share * demand[m] - tol[m]:
+                    text = f"group {name} supplies {amount:g}, below its floor"
+                    found.append((m, 4, 2 * g + 1, f"{names[m]}: {text}"))
+
+    risk = np.bincount(
+        material, weights=np.array([o.risk for o in offers], dtype=np.float64) * q, minlength=count
+    )
+    used = np.bincount(material, weights=(q > ZERO).astype(np.float64), minlength=count)
+    for m, spec in enumerate(materials):
+        cap = spec.max_avg_risk
+        if cap is not None and risk[m] > cap * supplied[m] + 100 * tol[m]:
+            average = risk[m] / supplied[m]
+            found.append((m, 5, 0, f"{names[m]}: average risk {average:g} is above the cap"))
+        if spec.max_suppliers is not None and used[m] > spec.max_suppliers:
+            text = f"{int(used[m])} offers used, more than {spec.max_suppliers}"
+            found.append((m, 6, 0, f"{names[m]}: {text}"))
+
+    problems = [text for *_, text in sorted(found)]
     cap = problem.settings.max_country_spend_share
     if cap is not None:
-        spend: dict[str, float] = defaultdict(float)
-        for o in problem.offers:
-            spend[o.country] += o.landed_unit_cost * q[o.index]
-        total = sum(spend.values())
-        for country, amount in spend.items():
+        landed = np.array([o.landed_unit_cost for o in offers], dtype=np.float64)
+        spend = np.bincount(country, weights=landed * q, minlength=len(countries))
+        total = float(spend.sum())
+        for c, amount in enumerate(spend.tolist()):
             if amount > cap * total + TOLERANCE * max(1.0, total):
-                problems.append(f"{country}: {amount / total:.4%} of total spend, above the cap")
+                problems.append(
+                    f"{countries[c]}: {amount / total:.4%} of total spend, above the cap"
+                )
     objective = plan_objective(problem, plan)
     if objective > plan.objective + TOLERANCE * max(1.0, abs(plan.objective)):
         problems.append(f"the plan costs {objective:g}, more than the solver's {plan.objective:g}")
