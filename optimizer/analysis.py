@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizer.metrics import average_risk, country_amounts, hhi, worst
-from optimizer.model import BASELINE, FAMILY_OF, Family, Variant, build_model
+from optimizer.model import BASELINE, FAMILY_OF, Family, OfferData, Variant, build_model
 from optimizer.models import Problem
 from optimizer.scenarios import ScenarioOutcome, run_scenario
 from optimizer.solve import ZERO, Plan, Session, SolveResult, Status, run_model, solve
@@ -96,22 +96,31 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
         return solve(problem, solver, time_limit, BASELINE, duals=False)
     started = time.perf_counter()
     penalty = problem.settings.shortfall_penalty
-    quantities = dict.fromkeys(range(len(problem.offers)), 0.0)
-    shortfall: dict[str, float] = {}
-    for name, material in problem.materials.items():
-        left = material.quantity
-        for offer in sorted(problem.offers_by_material[name], key=lambda o: o.landed_unit_cost):
-            if left <= 0 or (penalty is not None and offer.landed_unit_cost >= penalty):
-                break
-            quantities[offer.index] = bought = min(problem.upper_bound(offer), left)
-            left -= bought
-        if left > ZERO and penalty is None:
-            return SolveResult(Status.INFEASIBLE, "none", time.perf_counter() - started)
-        if penalty is not None:
-            shortfall[name] = max(left, 0.0)
-    plan = Plan(quantities, shortfall, 0.0)
+    data = OfferData.of(problem)
+    eligible = data.landed < (np.inf if penalty is None else penalty)
+    order = np.lexsort((data.landed, data.material))
+    order = order[eligible[order]]
+    upper = data.upper[order]
+    material = data.material[order]
+    count = len(problem.materials)
+    demand = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
+    # Offers in order of cost within each material; each gets what its cheaper ones left.
+    before = np.cumsum(upper) - upper
+    first = np.searchsorted(material, np.arange(count))
+    before -= before[np.minimum(first, len(before) - 1)][material] if len(before) else 0.0
+    quantities = np.zeros(len(problem.offers))
+    quantities[order] = np.clip(demand[material] - before, 0.0, upper)
+    left = demand - np.bincount(data.material, weights=quantities, minlength=count)
+    if penalty is None and (left > ZERO).any():
+        return SolveResult(Status.INFEASIBLE, "none", time.perf_counter() - started)
+    shortfall = (
+        {}
+        if penalty is None
+        else dict(zip(problem.materials, np.maximum(left, 0.0).tolist(), strict=True))
+    )
+    plan = Plan(dict(enumerate(quantities.tolist())), shortfall, 0.0)
     objective = plan_cost(problem, plan) + (penalty or 0.0) * sum(shortfall.values())
-    plan = Plan(quantities, shortfall, objective)
+    plan = Plan(plan.quantities, shortfall, objective)
     return SolveResult(Status.OPTIMAL, "none", time.perf_counter() - started, plan)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from optimizer.analysis import analyse, family_costs, frontier
+from optimizer.analysis import analyse, baseline_plan, family_costs, frontier
 from optimizer.diagnostics import Diagnostic, Level
 from optimizer.explain import explain_infeasible
 from optimizer.metrics import country_amounts, hhi, risk_weighted_hhi
@@ -905,6 +905,10 @@ def test_random_model_baseline_and_scenario(seed: int) -> None:
     else:
         assert baseline.status is Status.OPTIMAL and baseline.plan is not None
         assert plan_cost(problem, baseline.plan) == approx(expected_baseline)
+    greedy = baseline_plan(problem, SOLVER, TIME_LIMIT)  # a linear model's, without a solver
+    assert greedy.status is baseline.status
+    if greedy.plan is not None:
+        assert plan_cost(problem, greedy.plan) == approx(expected_baseline)
 
     # The scenario: the package's disrupted problem equals the test's own, and the re-optimised
     # cost equals the independent optimum of either.
