@@ -651,10 +651,12 @@ def add_max_suppliers(model: SourcingModel) -> None:
     problem = model.problem
     rows, columns, bounds, materials = [], [], [], []
     for number, (name, material) in enumerate(problem.materials.items()):
+        if material.max_suppliers is None:
+            continue
         used = [
             model.used[o.index] for o in problem.offers_by_material[name] if o.index in model.used
         ]
-        if material.max_suppliers is None or len(used) <= material.max_suppliers:
+        if len(used) <= material.max_suppliers:
             continue
         rows += [len(bounds)] * len(used)
         columns += used
