@@ -146,6 +146,7 @@ class SourcingModel:
     _row_names: list[tuple[str, int]] = field(default_factory=list)
     _entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _cost: tuple[np.ndarray, np.ndarray] | None = None
+    _tightened: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     columns: int = 0
     rows: int = 0
 
@@ -199,6 +200,10 @@ class SourcingModel:
         values = np.broadcast_to(np.asarray(value, dtype=np.float64), row.shape)
         self._entries.append((row, np.asarray(column, dtype=np.int64), values))
 
+    def tighten(self, column: np.ndarray, upper: np.ndarray) -> None:
+        """Lower the upper bounds of `column` to `upper` (where that is lower)."""
+        self._tightened.append((np.asarray(column, dtype=np.int64), np.asarray(upper, np.float64)))
+
     def set_cost(self, column: np.ndarray, value: np.ndarray | float) -> None:
         column = np.asarray(column, dtype=np.int64)
         self._cost = (column, np.broadcast_to(np.asarray(value, dtype=np.float64), column.shape))
@@ -214,12 +219,15 @@ class SourcingModel:
         keep = values != 0
         rows, columns, values = rows[keep], columns[keep], values[keep]
         order = np.lexsort((columns, rows))
+        col_upper = _joined(self._col_upper).copy()
+        for column, upper in self._tightened:
+            col_upper[column] = np.minimum(col_upper[column], upper)
         start = np.zeros(self.rows + 1, dtype=np.int32)
         np.cumsum(np.bincount(rows.astype(np.int64), minlength=self.rows), out=start[1:])
         return Matrix(
             cost,
             _joined(self._col_lower),
-            _joined(self._col_upper),
+            col_upper,
             _joined(self._integer).astype(bool),
             _joined(self._row_lower),
             _joined(self._row_upper),
@@ -322,7 +330,7 @@ def build_model(
     add_demand(model, data)
     add_capacity_limits(model, data)
     if Family.SUPPLIER_CAPS not in variant.without:
-        add_supplier_caps(model, data)
+        add_supplier_caps(model, data, elastic=variant.relax is Family.SUPPLIER_CAPS)
     if Family.COUNTRY_CAPS not in variant.without:
         add_country_caps(model, data)
     if Family.GROUP_SHARES not in variant.without:
@@ -419,28 +427,36 @@ def add_capacity_limits(model: SourcingModel, data: OfferData) -> None:
     )
 
 
-def add_supplier_caps(model: SourcingModel, data: OfferData) -> None:
-    r"""x_o <= sigma_m D_m, for offers whose cap is below what they could supply anyway."""
+def add_supplier_caps(model: SourcingModel, data: OfferData, elastic: bool = False) -> None:
+    r"""x_o <= sigma_m D_m, for offers whose cap is below what they could supply anyway.
+
+    The cap is kept as the variable's upper bound (its dual is then the reduced cost), which
+    makes the model smaller and faster to solve; as a row only when it is to be relaxed.
+    """
     problem = model.problem
     share = np.array([m.max_supplier_share for m in problem.materials.values()])
     bound = share[data.material] * data.demand if len(data.material) else np.zeros(0)
     offers = np.flatnonzero(bound < data.upper)
-    numbers = model.add_rows(
-        "supplier_cap",
-        -INF,
-        bound[offers],
-        np.arange(len(offers)),
-        model.quantity[offers],
-        1.0,
-        data.material[offers],
-        len(offers),
-    )
+    if elastic:
+        numbers = model.add_rows(
+            "supplier_cap",
+            -INF,
+            bound[offers],
+            np.arange(len(offers)),
+            model.quantity[offers],
+            1.0,
+            data.material[offers],
+            len(offers),
+        ).tolist()
+    else:
+        model.tighten(model.quantity[offers], bound[offers])
+        numbers = [None] * len(offers)
     model.limits.extend(
         Limit(LimitKind.SUPPLIER_CAP, o.material, o.supplier, (o.index,), cap, row)
         for o, cap, row in zip(
             (problem.offers[i] for i in offers.tolist()),
             bound[offers].tolist(),
-            numbers.tolist(),
+            numbers,
             strict=True,
         )
     )

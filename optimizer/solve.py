@@ -155,14 +155,21 @@ class Session:
             variant = replace(self.variant, without=self.variant.without | {family})
             return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
         started = time.perf_counter()
-        rows = np.array(
-            [lim.row for lim in self.model.limits if FAMILY_OF[lim.kind] is family], np.int32
-        )
+        limits = [lim for lim in self.model.limits if FAMILY_OF[lim.kind] is family]
+        rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
+        bounded = [lim.offers[0] for lim in limits if lim.row is None]  # caps kept as bounds
+        columns = self.model.quantity[bounded].astype(np.int32)
+        upper = np.array([self.problem.upper_bound(self.problem.offers[i]) for i in bounded])
         free = np.full(len(rows), _inf())
-        self._highs.changeRowsBounds(len(rows), rows, -free, free)
-        solution = _run_highs(self._highs, self.time_limit)
-        self._highs.changeRowsBounds(
+        highs = self._highs
+        highs.changeRowsBounds(len(rows), rows, -free, free)
+        highs.changeColsBounds(len(columns), columns, self.matrix.col_lower[columns], upper)
+        solution = _run_highs(highs, self.time_limit)
+        highs.changeRowsBounds(
             len(rows), rows, self.matrix.row_lower[rows], self.matrix.row_upper[rows]
+        )
+        highs.changeColsBounds(
+            len(columns), columns, self.matrix.col_lower[columns], self.matrix.col_upper[columns]
         )
         plan = plan_of(self.model, solution)
         seconds = time.perf_counter() - started
@@ -530,16 +537,27 @@ def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
 
 
 def duals_of(model: SourcingModel, solution: Solution) -> dict[str, float]:
-    """Each limit's dual: the row's, or for a capacity the reduced cost of its offer."""
+    """Each limit's dual: its row's, or for a limit kept as a bound (capacity, a supplier cap)
+    the reduced cost of its offer's variable, which belongs to the tighter of the two: a
+    supplier cap is kept only where it is below the capacity."""
     if solution.row_duals is None or solution.col_duals is None:
         return {}
     rows, columns = solution.row_duals.tolist(), solution.col_duals.tolist()
     quantity = model.quantity.tolist()
-    return {
-        limit.name: (
-            columns[quantity[limit.offers[0]]]
-            if limit.kind is LimitKind.CAPACITY
-            else rows[limit.row]  # type: ignore[index]
-        )
+    capped = {
+        limit.offers[0]
         for limit in model.limits
+        if limit.kind is LimitKind.SUPPLIER_CAP and limit.row is None
     }
+
+    def dual(limit: Limit) -> float:
+        if limit.row is not None:
+            return rows[limit.row]
+        offer = limit.offers[0]
+        return (
+            0.0
+            if limit.kind is LimitKind.CAPACITY and offer in capped
+            else columns[quantity[offer]]
+        )
+
+    return {limit.name: dual(limit) for limit in model.limits}
