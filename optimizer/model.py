@@ -280,33 +280,47 @@ class OfferData(NamedTuple):
     landed: np.ndarray
     risk: np.ndarray
     demand: np.ndarray  # D_m of the offer's material
+    fixed_cost: np.ndarray
 
     @classmethod
     def of(cls, problem: Problem) -> OfferData:
+        """The arrays of `problem`, made once per problem (the model, the check of the plan and
+        the report all read them)."""
+        for known, data in _RECENT:
+            if known is problem:
+                return data
+        data = cls._made(problem)
+        _RECENT.insert(0, (problem, data))
+        del _RECENT[4:]
+        return data
+
+    @staticmethod
+    def forget() -> None:
+        """Let go of the problems whose arrays were kept (at the end of a workbook)."""
+        _RECENT.clear()
+
+    @classmethod
+    def _made(cls, problem: Problem) -> OfferData:
         number = {name: k for k, name in enumerate(problem.materials)}
-        offers = problem.offers
-        columns = (
-            list(
-                zip(
-                    *(
-                        (o.material, o.country, o.capacity, o.embargoed, o.landed_unit_cost, o.risk)
-                        for o in offers
-                    ),
-                    strict=True,
-                )
-            )
-            or [()] * 6
+        fields = (
+            "material",
+            "country",
+            "capacity",
+            "embargoed",
+            "landed_unit_cost",
+            "risk",
+            "fixed_cost",
         )
-        materials, country_names, capacity, embargoed, landed, risk = columns
+        offers = problem.offers
+        columns = [[getattr(o, name) for o in offers] for name in fields]
+        materials, country_names, capacity, embargoed, landed, risk, fixed = columns
         countries = list(dict.fromkeys(country_names))
         country_number = {name: k for k, name in enumerate(countries)}
         quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
         material = np.array([number[m] for m in materials], dtype=np.int64)
-        demand = quantity[material]
-        capacity_or_demand = np.array(
-            [np.inf if c is None else c for c in capacity], dtype=np.float64
-        )
-        upper = np.where(np.array(embargoed, dtype=bool), 0.0, np.fmin(capacity_or_demand, demand))
+        demand = quantity[material] if len(offers) else np.zeros(0)
+        most = np.array([np.inf if c is None else c for c in capacity], dtype=np.float64)
+        upper = np.where(np.array(embargoed, dtype=bool), 0.0, np.fmin(most, demand))
         return cls(
             material,
             np.array([country_number[c] for c in country_names], dtype=np.int64),
@@ -315,7 +329,11 @@ class OfferData(NamedTuple):
             np.array(landed, dtype=np.float64),
             np.array(risk, dtype=np.float64),
             demand,
+            np.array([f or 0.0 for f in fixed], dtype=np.float64),
         )
+
+
+_RECENT: list[tuple[Problem, OfferData]] = []
 
 
 def build_model(

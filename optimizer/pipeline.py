@@ -26,6 +26,7 @@ from optimizer.diagnostics import (
 )
 from optimizer.explain import explain_infeasible
 from optimizer.filetype import has_macros
+from optimizer.model import OfferData
 from optimizer.models import Problem
 from optimizer.read import WORKBOOK_SUFFIXES, read_workbook
 from optimizer.report import RunInfo, error_tables, invalid_tables, result_tables
@@ -187,6 +188,7 @@ def collecting_once() -> Iterator[None]:
     try:
         yield
     finally:
+        OfferData.forget()
         if enabled:
             gc.enable()
         gc.collect()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.model import OfferData
 from optimizer.models import Problem
 from optimizer.solve import ZERO, Plan
 
@@ -15,22 +16,21 @@ TOLERANCE = 1e-6
 
 
 def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
-    return np.array([plan.quantities[o.index] for o in problem.offers], dtype=np.float64)
+    return np.array([plan.quantities[i] for i in range(len(problem.offers))], dtype=np.float64)
 
 
 def plan_cost(problem: Problem, plan: Plan) -> float:
     """Landed cost plus the fixed costs of the offers used (no risk price, no penalty)."""
+    data = OfferData.of(problem)
     q = _quantities(problem, plan)
-    landed = np.array([o.landed_unit_cost for o in problem.offers], dtype=np.float64)
-    fixed = np.array([o.fixed_cost or 0.0 for o in problem.offers], dtype=np.float64)
-    return float(landed @ q + fixed[q > ZERO].sum())
+    return float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
 
 
 def plan_objective(problem: Problem, plan: Plan) -> float:
     risk_price = problem.settings.risk_price
-    risk = np.array([o.risk for o in problem.offers], dtype=np.float64) @ _quantities(problem, plan)
+    risk = float(OfferData.of(problem).risk @ _quantities(problem, plan))
     penalty = (problem.settings.shortfall_penalty or 0.0) * sum(plan.shortfall.values())
-    return plan_cost(problem, plan) + risk_price * float(risk) + penalty
+    return plan_cost(problem, plan) + risk_price * risk + penalty
 
 
 def verify(problem: Problem, plan: Plan) -> list[str]:
@@ -131,9 +131,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                     text = f"group {name} supplies {amount:g}, below its floor"
                     found.append((m, 4, 2 * g + 1, f"{names[m]}: {text}"))
 
-    risk = np.bincount(
-        material, weights=np.array([o.risk for o in offers], dtype=np.float64) * q, minlength=count
-    )
+    risk = np.bincount(material, weights=OfferData.of(problem).risk * q, minlength=count)
     used = np.bincount(material, weights=(q > ZERO).astype(np.float64), minlength=count)
     for m, spec in enumerate(materials):
         cap = spec.max_avg_risk
@@ -147,7 +145,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     problems = [text for *_, text in sorted(found)]
     cap = problem.settings.max_country_spend_share
     if cap is not None:
-        landed = np.array([o.landed_unit_cost for o in offers], dtype=np.float64)
+        landed = OfferData.of(problem).landed
         spend = np.bincount(country, weights=landed * q, minlength=len(countries))
         total = float(spend.sum())
         for c, amount in enumerate(spend.tolist()):
