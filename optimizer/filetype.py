@@ -205,13 +205,18 @@ def claimed_cells(path: Path) -> int:
     return largest
 
 
-# A cell with an error value (t="e"), or a formula with no saved value: `<f>..</f></c>`,
-# `<f .../></c>` or an empty `<v>`. Only these need openpyxl's view of cell types.
-_NEEDS_TYPES = re.compile(
-    rb'\bt="e"|</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
-    rb"|<(?:\w+:)?f\b[^>]*/>\s*</(?:\w+:)?c>"
-)
+# What python-calamine reads as a blank cell, so that only openpyxl's cell types tell apart: an
+# error value (a cell of type "e"), and a formula without a saved value, `</f>` or `<f .../>` with
+# no `<v>` (or an empty one) before the end of its cell. Each pattern starts with a literal
+# (`t=`, `f>`, `/>`) that the regex engine finds at memory speed, so a sheet is scanned about as
+# fast as it is decompressed; a match on `/>` counts only when that element is an `f`.
+_ERROR_CELL = re.compile(rb"""t=["']e["'](?<!\wt=["']e["'])""")  # an attribute `t`, not `ht`
+_CELL_END = rb"\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+_FORMULA_END = re.compile(rb"f>" + _CELL_END)
+_ELEMENT_END = re.compile(rb"/>" + _CELL_END)
+_FORMULA_START = re.compile(rb"<(?:\w+:)?f[\s/]")
 _CHUNK = 1 << 22
+_OVERLAP = 256  # a match may straddle two chunks
 
 
 def needs_cell_types(path: Path) -> bool:
@@ -224,7 +229,17 @@ def needs_cell_types(path: Path) -> bool:
             with archive.open(member) as stream:
                 tail = b""
                 while chunk := stream.read(_CHUNK):
-                    if _NEEDS_TYPES.search(tail + chunk):
+                    if _blank_to_calamine(tail + chunk):
                         return True
-                    tail = chunk[-256:]
+                    tail = chunk[-_OVERLAP:]
+    return False
+
+
+def _blank_to_calamine(xml: bytes) -> bool:
+    if _ERROR_CELL.search(xml) or _FORMULA_END.search(xml):
+        return True
+    for end in _ELEMENT_END.finditer(xml):
+        start = xml.rfind(b"<", 0, end.start())
+        if start >= 0 and _FORMULA_START.match(xml, start):
+            return True
     return False

@@ -6,15 +6,24 @@ either is read with openpyxl (read-only, saved values) instead, which tells them
 The file's real format is taken from its content, and reading runs in a child process with a
 memory and time limit, so that a file built to exhaust memory (a cell claimed at XFD1048576
 makes calamine abort the whole interpreter) costs that file its verdict, never the batch.
+The sheets' XML is scanned for those two kinds of cells while the child already reads with
+calamine (the child is replaced when they are found), and the child's rows come back in one
+message, marshalled when they hold only plain values: isolation costs little more than making
+the cells a second time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import marshal
 import multiprocessing
 import os
+import pickle
 import resource
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,16 +86,30 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise unreadable(f"{path.name} is not a workbook (.xlsx, .xlsm, .xls or .ods).")
     fmt = identify(path)
-    reader = _choose_reader(path, fmt)
+    # calamine would allocate every cell of a claimed range that large; openpyxl streams it
+    dense = fmt is Format.XLSX and claimed_cells(path) > MAX_DENSE_CELLS
+    reader = "openpyxl" if dense else "calamine"
+    scan = reader == "calamine" and fmt is Format.XLSX  # error values, formulas without value
     if (
         not isolated
         or "fork" not in multiprocessing.get_all_start_methods()
         or multiprocessing.current_process().daemon  # e.g. a Dask worker: no children allowed
     ):
+        if scan and needs_cell_types(path):
+            reader = "openpyxl"
         return _read(path, fmt, reader, wanted)
-    kind, payload = _read_in_child(path, fmt, reader, wanted)
-    if kind == "crash" and reader == "calamine" and fmt is Format.XLSX:
-        kind, payload = _read_in_child(path, fmt, "openpyxl", wanted)  # bounded, streaming
+    child = _Child(path, fmt, reader, wanted)
+    try:
+        if scan and needs_cell_types(path):  # looked for while the child reads with calamine
+            child.stop()
+            reader = "openpyxl"
+            child = _Child(path, fmt, reader, wanted)
+        kind, payload = child.result()
+        if kind == "crash" and reader == "calamine" and fmt is Format.XLSX:
+            child = _Child(path, fmt, "openpyxl", wanted)  # bounded, streaming
+            kind, payload = child.result()
+    finally:
+        child.stop()
     if kind == "ok":
         return payload
     if kind == "invalid":
@@ -103,34 +126,37 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
     )
 
 
-def _choose_reader(path: Path, fmt: Format) -> str:
-    """python-calamine, unless an .xlsx needs openpyxl's cell types or claims a range so large
-    that calamine would try to allocate all of it."""
-    if fmt is Format.XLSX and (needs_cell_types(path) or claimed_cells(path) > MAX_DENSE_CELLS):
-        return "openpyxl"
-    return "calamine"
+class _Child:
+    """`_read` in a forked process with a memory limit and a timeout, started at once; its
+    result comes back through a pipe (`_encode`)."""
 
+    def __init__(self, path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]):
+        context = multiprocessing.get_context("fork")
+        self._deadline = time.monotonic() + READ_SECONDS
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_child, args=(sender, path, fmt, reader, wanted), daemon=True
+        )
+        self._process.start()
+        sender.close()
 
-def _read_in_child(
-    path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]
-) -> tuple[str, Any]:
-    """`_read` in a forked process with a memory limit and a timeout; ("crash", None) when the
-    reader died (calamine aborts the process when an allocation fails)."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, path, fmt, reader, wanted), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(READ_SECONDS):
-            return "timeout", None
-        return receiver.recv()
-    except EOFError:
-        return "crash", None
-    finally:
-        child.kill()
-        child.join()
-        receiver.close()
+    def result(self) -> tuple[str, Any]:
+        """("ok", Workbook), ("invalid", diagnostics), ("timeout", None), or ("crash", None)
+        when the reader died (calamine aborts the process when an allocation fails)."""
+        try:
+            if not self._receiver.poll(max(0.0, self._deadline - time.monotonic())):
+                return "timeout", None
+            data = self._receiver.recv_bytes()
+        except EOFError:
+            return "crash", None
+        finally:
+            self.stop()
+        return _decode(data)
+
+    def stop(self) -> None:
+        self._process.kill()
+        self._process.join()
+        self._receiver.close()
 
 
 def _child(
@@ -145,8 +171,32 @@ def _child(
         result = ("invalid", invalid.diagnostics)
     except MemoryError:
         result = ("crash", None)
-    sender.send(result)
+    sender.send_bytes(_encode(result))
     sender.close()
+
+
+def _encode(result: tuple[str, Any]) -> bytes:
+    """The child's result as bytes: a workbook of plain values with marshal, several times
+    faster than pickle (which keeps a memo of every cell); anything else (a date, an error
+    value, diagnostics) with pickle."""
+    kind, payload = result
+    if kind == "ok":
+        sheets = [(sheet.name, sheet.rows, sheet.hidden) for sheet in payload.sheets.values()]
+        try:
+            return b"m" + marshal.dumps((payload.sheet_names, sheets))
+        except ValueError:  # not a plain value
+            pass
+    return b"p" + pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(data: bytes) -> tuple[str, Any]:
+    with _collector_paused():
+        if data[:1] == b"m":
+            names, sheets = marshal.loads(memoryview(data)[1:])
+            return "ok", Workbook(
+                names, {name: Sheet(name, rows, hidden) for name, rows, hidden in sheets}
+            )
+        return pickle.loads(memoryview(data)[1:])
 
 
 def _read(path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]) -> Workbook:
@@ -264,10 +314,6 @@ def _openpyxl_sheets(book: Any, wanted: Callable[[str], bool]) -> Workbook:
         book.close()
 
 
-def _calamine_value(value: Any) -> Cell:
-    return None if value == "" else value
-
-
 def _read_with_calamine(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> Workbook:
     if path.suffix.lower() in CALAMINE_SUFFIXES[fmt] and _is_utf8(str(path)):
         return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(str(path)), wanted)
@@ -291,15 +337,34 @@ def _calamine_sheets(book: Any, wanted: Callable[[str], bool]) -> Workbook:
             for m in book.sheets_metadata
         }
         for name in book.sheet_names:
-            if not wanted(name):
-                continue
-            sheet = book.get_sheet_by_name(name)
-            left = [None] * sheet.start[1] if sheet.start else []  # rows start at column A
-            rows = [
-                [*left, *(_calamine_value(v) for v in row)][:MAX_COLUMNS]
-                for _, row in zip(range(MAX_ROWS), sheet.iter_rows(), strict=False)
-            ]
-            sheets[name] = Sheet(name, rows, not visible.get(name, True))
+            if wanted(name):
+                rows = _calamine_rows(book.get_sheet_by_name(name))
+                sheets[name] = Sheet(name, rows, not visible.get(name, True))
         return Workbook(list(book.sheet_names), sheets)
     finally:
         book.close()
+
+
+def _calamine_rows(sheet: Any) -> list[list[Cell]]:
+    """The cells from A1 on, blanks (read as "") as None."""
+    with _collector_paused():
+        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+        for number, row in enumerate(rows):
+            if len(row) > MAX_COLUMNS:
+                row = rows[number] = row[:MAX_COLUMNS]
+            if "" in row:
+                rows[number] = [None if value == "" else value for value in row]
+        return rows
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Without Python's cycle collector while millions of cells are made: it would go through
+    all of them again and again, though rows of values hold no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -57,6 +57,7 @@ from hostile_corpus import (
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from optimizer import filetype
 from optimizer.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -266,6 +267,52 @@ def test_defusedxml_is_in_effect_for_openpyxl() -> None:
     assert openpyxl.DEFUSEDXML
     assert openpyxl.xml.functions.iterparse.__module__.startswith("defusedxml")
     assert openpyxl.xml.functions.fromstring.__module__.startswith("defusedxml")
+
+
+SHEET_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row r="1">{}</row></sheetData></worksheet>'
+)
+
+
+@pytest.mark.parametrize(
+    ("cells", "found"),
+    [
+        ('<c r="A1" t="e"><v>#N/A</v></c>', True),
+        ("<c r='A1' t='e'><v>#N/A</v></c>", True),
+        ('<c r="A1"><f>1+1</f></c>', True),
+        ('<c r="A1"><f>1+1</f><v></v></c>', True),
+        ('<c r="A1"><f>1+1</f>\n  <v />\n</c>', True),
+        ('<x:c r="A1"><x:f>1+1</x:f></x:c>', True),
+        ('<c r="A2"><f t="shared" si="0"/></c>', True),
+        ('<c r="A2"><f/></c>', True),
+        ('<c r="A1"><f>1+1</f><v>2</v></c>', False),
+        ('<c r="A2"><f t="shared" si="0"/><v>2</v></c>', False),
+        ('<c r="A1" s="1"/><c r="B1"><v/></c><c r="C1" t="s"><v>0</v></c>', False),
+        ('<c r="A1" ht="e"/><c r="B1" t="inlineStr"><is><t>f> t=e /></t></is></c>', False),
+    ],
+)
+def test_cells_that_calamine_reads_as_blank_are_found(
+    tmp_path: Path, cells: str, found: bool
+) -> None:
+    """An error value or a formula without a saved value sends an .xlsx to openpyxl; a formula
+    with its value, an empty value or look-alike text does not."""
+    path = tmp_path / "cells.xlsx"
+    path.write_bytes(write_zip({"xl/worksheets/sheet1.xml": SHEET_XML.format(cells).encode()}))
+    assert filetype.needs_cell_types(path) is found
+
+
+@pytest.mark.parametrize("offset", [-20, -6, -3, 0, 5])
+def test_a_formula_without_value_across_two_chunks_is_found(tmp_path: Path, offset: int) -> None:
+    """The scan reads a sheet in chunks; a cell split between two is still seen."""
+    head = SHEET_XML.split("{}")[0]
+    cell = '<c r="B1"><f>1+1</f></c>'
+    padding = " " * (filetype._CHUNK - len(head) - cell.index("</f>") + offset)
+    xml = head + padding + cell + SHEET_XML.split("{}")[1]
+    path = tmp_path / "split.xlsx"
+    path.write_bytes(write_zip({"xl/worksheets/sheet1.xml": xml.encode()}))
+    assert filetype.needs_cell_types(path)
 
 
 def test_infinity_is_one_error_not_also_an_extreme_magnitude(tmp_path: Path) -> None:
