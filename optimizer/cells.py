@@ -3,6 +3,9 @@
 Numbers stored as text (" 300 ") are numbers; text that is not unambiguously a number
 ("1,200", "lots") is not. Shares are fractions; the text "40%" is 0.4, the number 40 is an
 error that suggests 40%.
+
+`convert_column` converts a whole column at once: plain numbers and text are checked in one
+pass, and only the other cells go through the per-cell converters, which give the messages.
 """
 
 from __future__ import annotations
@@ -10,8 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass
+from functools import cached_property
+from types import NoneType
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
@@ -161,6 +168,112 @@ CONVERTERS = {
     Kind.YES_NO: to_yes_no,
     Kind.FACTOR: to_amount,
 }
+
+
+@dataclass
+class Cells:
+    """A column of cells, None where blank, the types of its cells (or more), and what the
+    checks of the whole column need, found once."""
+
+    values: list[Any]
+    types: set[type]
+
+    @classmethod
+    def of(cls, values: list[Any]) -> Cells:
+        return cls(values, set(map(type, values)))
+
+    @cached_property
+    def stripped(self) -> list[Any]:
+        """Every `str` cell without the spaces around it; every other cell as it is."""
+        if self.types == {str}:
+            return list(map(str.strip, self.values))
+        if self.types <= {str, NoneType}:
+            return [v and v.strip() for v in self.values]
+        return [v.strip() if isinstance(v, str) else v for v in self.values]
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """Every `float` or `int` cell as a float; NaN for every other cell."""
+        if self.types <= {float, int, NoneType}:
+            numbers = self.values
+        else:
+            numbers = [
+                v if v.__class__ is float or v.__class__ is int else None for v in self.values
+            ]
+        try:
+            return np.array(numbers, dtype=np.float64)  # None is NaN
+        except OverflowError:  # an integer too large for a float: the converter says so
+            return np.full(len(numbers), np.nan)
+
+
+# A number of each kind within these bounds is accepted as it is (see `convert_column`):
+# the lowest value, whether the lowest value itself is accepted, and the highest value.
+_BOUNDS: dict[Kind, tuple[float, bool, float]] = {
+    Kind.AMOUNT: (0.0, True, ABSURD),
+    Kind.FACTOR: (0.0, True, ABSURD),
+    Kind.POSITIVE: (0.0, False, ABSURD),
+    Kind.SHARE: (0.0, True, 1.0),
+    Kind.RISK: (0.0, True, 100.0),
+    Kind.COUNT: (1.0, True, ABSURD),
+}
+
+
+def convert_column(kind: Kind, cells: Cells) -> tuple[list[Any], dict[int, str]]:
+    """`CONVERTERS[kind]` applied to a whole column: the value of every cell (None for a blank
+    cell or one that is not acceptable) and the problem of every cell that is not, by position.
+    The values may be the column's own list: they are for reading.
+
+    Plain numbers within their kind's bounds and plain text are accepted a column at a time;
+    every other cell goes through the converter, which gives the same value or the message."""
+    if kind is Kind.TEXT:
+        values, suspects = _plain_text(cells)
+    elif kind in _BOUNDS:
+        values, suspects = _plain_numbers(kind, cells)
+    else:
+        values = [None] * len(cells.values)
+        suspects = [i for i, cell in enumerate(cells.values) if cell is not None]
+    convert = CONVERTERS[kind]
+    problems: dict[int, str] = {}
+    for i in suspects:
+        try:
+            values[i] = convert(cells.values[i])
+        except CellProblem as problem:
+            problems[i] = str(problem)
+    return values, problems
+
+
+def _plain_text(cells: Cells) -> tuple[list[Any], list[int]]:
+    """The stripped text of every `str` cell, and the positions of the other non-blank cells."""
+    if cells.types <= {str, NoneType}:
+        return cells.stripped, []
+    values = [
+        s if v.__class__ is str else None for v, s in zip(cells.values, cells.stripped, strict=True)
+    ]
+    others = [
+        i for i, cell in enumerate(cells.values) if cell is not None and cell.__class__ is not str
+    ]
+    return values, others
+
+
+def _plain_numbers(kind: Kind, cells: Cells) -> tuple[list[Any], list[int]]:
+    """The value of every `float` or `int` cell within the kind's bounds, and the positions of
+    the other non-blank cells."""
+    numbers = cells.numbers
+    lowest, inclusive, highest = _BOUNDS[kind]
+    accepted = (numbers >= lowest if inclusive else numbers > lowest) & (numbers <= highest)
+    if kind is Kind.COUNT:
+        accepted &= numbers == np.floor(numbers)
+        values = np.where(accepted, numbers, 0).astype(np.int64).tolist()
+    elif cells.types <= {float, NoneType}:  # each accepted cell is its own value
+        values = cells.values if accepted.all() else list(cells.values)
+    else:
+        values = numbers.tolist()
+    suspects = []
+    for i in np.flatnonzero(~accepted).tolist():
+        values[i] = None
+        if cells.values[i] is not None:
+            suspects.append(i)
+    return values, suspects
 
 
 def _pydantic(convert: Any) -> BeforeValidator:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator, Sequence
 from functools import cached_property
+from itertools import repeat
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from optimizer.cells import Amount, Count, Positive, Risk, Share, Text, YesNo
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Row(BaseModel):
@@ -184,3 +190,34 @@ class Problem(BaseModel):
         """A new problem with some fields changed (never a copy that shares cached values)."""
         fields = {name: getattr(self, name) for name in type(self).model_fields}
         return Problem.model_validate({**fields, **changes})
+
+
+def construct_all(model: type[M], **columns: Sequence[Any]) -> list[M]:
+    """One `model` per row of `columns` (the values of every field, row by row), from values
+    that are already valid and of the field's type: what `model.model_construct(**row)` makes,
+    without its work per field, which would cost more than the rest of validation.
+
+    The models are frozen, so they share one set of the fields set (pydantic copies it before a
+    change). Each step runs as a `map`, in C, which is faster than a loop."""
+    names = tuple(model.model_fields)
+    count = len(columns[names[0]]) if names[0] in columns else 0
+    if set(columns) != set(names) or any(len(values) != count for values in columns.values()):
+        raise TypeError(f"{model.__name__} needs as many values of each of the fields {names}")
+    if not model.model_config.get("frozen"):
+        raise TypeError(f"{model.__name__} is not frozen")
+    rows = zip(*(columns[name] for name in names), strict=True)
+    fields = list(map(dict.copy, repeat(dict.fromkeys(names), count)))
+    _run(map(dict.update, fields, map(zip, repeat(names), rows)))
+    instances = list(map(model.__new__, repeat(model, count)))
+    for attribute, values in (
+        ("__dict__", fields),
+        ("__pydantic_fields_set__", repeat(set(names))),
+        ("__pydantic_extra__", repeat(None)),
+        ("__pydantic_private__", repeat(None)),
+    ):
+        _run(map(object.__setattr__, instances, repeat(attribute), values))
+    return instances
+
+
+def _run(steps: Iterator[object]) -> None:
+    deque(steps, maxlen=0)

@@ -2,21 +2,28 @@
 
 Every problem is collected with its `Sheet!Cell`, what was found and what is accepted;
 `validate` raises `InvalidWorkbook` with all of them, or returns the problem and warnings.
+Sheets are checked a column at a time (a workbook may hold hundreds of thousands of offers),
+with the messages and the order of the checks of one cell after the other.
 """
 
 from __future__ import annotations
 
 import difflib
+import gc
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
+from types import NoneType
 from typing import Any, TypeVar
 
+import numpy as np
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from optimizer.cells import ABSURD, CONVERTERS, CellProblem, describe, to_text
+from optimizer.cells import ABSURD, CONVERTERS, CellProblem, Cells, convert_column, describe
 from optimizer.diagnostics import (
     LEVEL_ORDER,
     Diagnostic,
@@ -40,6 +47,7 @@ from optimizer.models import (
     Scenario,
     ScenarioRow,
     Settings,
+    construct_all,
 )
 from optimizer.read import Cell, Sheet, Workbook
 from optimizer.schema import (
@@ -56,6 +64,7 @@ from optimizer.write import EXCEL_MAX_TEXT
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 HEADER_SEARCH_ROWS = 11  # the header row may have up to ten rows of titles above it
 
@@ -66,28 +75,56 @@ def is_contract_sheet(name: str) -> bool:
 
 @dataclass
 class Table:
-    """A contract sheet's data rows: `(excel_row, {column: cell})`, blanks left out."""
+    """A contract sheet's data rows, column by column: `columns[name].values[i]` is the cell of
+    column `name` in Excel row `rows[i]`, None when blank; rows with every cell blank are left
+    out. Each column is checked and converted as a whole (see `optimizer.cells.Cells`)."""
 
     spec: SheetSpec
     sheet: str  # the sheet's name as written in the workbook
     letters: dict[str, str]  # column name -> column letter
-    rows: list[tuple[int, dict[str, Cell]]]
+    rows: list[int]
+    columns: dict[str, Cells]
+    _converted: dict[str, tuple[list[Any], dict[int, str]]] = field(default_factory=dict)
 
     def ref(self, column: str, row: int) -> str:
         return f"{self.letters[column]}{row}"
 
-    def names(self, column: str) -> dict[int, str]:
+    def records(self) -> Iterator[tuple[int, dict[str, Cell]]]:
+        """Each row as `(excel_row, {column: cell})`, blanks left out."""
+        for i, row in enumerate(self.rows):
+            yield (
+                row,
+                {
+                    name: cells.values[i]
+                    for name, cells in self.columns.items()
+                    if cells.values[i] is not None
+                },
+            )
+
+    def converted(self, column: str) -> tuple[list[Any], dict[int, str]]:
+        """The column's values (None where blank or not acceptable) and problems by position."""
+        if column not in self._converted:
+            kind = next(c.kind for c in self.spec.columns if c.name == column)
+            self._converted[column] = convert_column(kind, self.columns[column])
+        return self._converted[column]
+
+    def complete(self, column: str) -> bool:
+        """Whether every row has an acceptable cell in `column`."""
+        return (
+            column in self.columns
+            and NoneType not in self.columns[column].types
+            and not self.converted(column)[1]
+        )
+
+    def text(self, column: str) -> list[str | None]:
         """The text of `column` in every row where it is readable, valid row or not, so that a
         bad cell elsewhere in a row hides no duplicate and makes no false unknown name."""
-        names = {}
-        for row, cells in self.rows:
-            try:
-                names[row] = to_text(cells[column]) if column in cells else None
-            except CellProblem:
-                continue
-            if names[row] is None:
-                del names[row]
-        return names
+        if column not in self.columns:
+            return [None] * len(self.rows)
+        return self.converted(column)[0]
+
+    def names(self, column: str) -> set[str]:
+        return set(self.text(column)) - {None}
 
 
 @dataclass
@@ -104,6 +141,24 @@ class Collector:
 
 def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     """Return the resolved problem and the warnings, or raise InvalidWorkbook with every error."""
+    with _collector_paused():
+        return _validate(workbook)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Validation makes hundreds of thousands of objects and no reference cycles; the garbage
+    collector's passes over them, as they are made, would cost about as much as the rest."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     found = Collector()
     tables = _find_tables(workbook, found)
     settings = _settings(tables.get("settings"), found)
@@ -113,7 +168,7 @@ def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     materials = _materials(demand_table, settings, found) if demand_table else {}
     offers: list[Offer] = []
     if offers_table is not None and demand_table is not None:
-        material_names = set(demand_table.names("material").values())
+        material_names = demand_table.names("material")
         offers = _offers(
             offers_table,
             materials,
@@ -227,14 +282,33 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
             )
         else:
             letters[name], positions[name] = letter, position
-    rows: list[tuple[int, dict[str, Cell]]] = []
-    for index in range(header_index + 1, len(sheet.rows)):
-        row = sheet.rows[index]
-        cells = {name: row[p] for name, p in positions.items() if p < len(row)}
-        cells = {name: v for name, v in cells.items() if not _blank(v)}
-        if cells:
-            rows.append((index + 1, cells))
-    return Table(spec, sheet.name, letters, rows)
+    data = sheet.rows[header_index + 1 :]
+    width = max(positions.values(), default=-1) + 1
+    if data and min(map(len, data)) < width:
+        data = [row if len(row) >= width else [*row, *[None] * (width - len(row))] for row in data]
+    columns = {
+        name: _blanked(Cells.of(list(map(itemgetter(p), data)))) for name, p in positions.items()
+    }
+    rows = list(range(header_index + 2, header_index + 2 + len(data)))
+    if columns and all(NoneType in cells.types for cells in columns.values()):
+        blank_row = (None,) * len(columns)
+        every = zip(*(cells.values for cells in columns.values()), strict=True)
+        keep = [i for i, cells in enumerate(every) if cells != blank_row]
+        rows = [rows[i] for i in keep]
+        columns = {
+            name: Cells([cells.values[i] for i in keep], cells.types)
+            for name, cells in columns.items()
+        }
+    return Table(spec, sheet.name, letters, rows, columns)
+
+
+def _blanked(cells: Cells) -> Cells:
+    """`cells` with every blank one (None, or text of nothing but spaces) as None."""
+    if not any(issubclass(t, str) for t in cells.types):
+        return cells
+    if cells.types <= {str, NoneType} and "" not in cells.stripped:
+        return cells
+    return Cells.of([None if _blank(cell) else cell for cell in cells.values])
 
 
 def _blank(value: Cell) -> bool:
@@ -268,70 +342,130 @@ LARGEST = 1e10  # numbers beyond this range make the model badly scaled for the 
 SMALLEST = 1e-6
 
 
-def _cell_warnings(table: Table, row: int, cells: dict[str, Cell], found: Collector) -> None:
-    """Text Excel cannot store as it is, and magnitudes that would make the model badly scaled."""
-    for column, value in cells.items():
-        if isinstance(value, str):
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                found.add(
-                    warning(
-                        table.sheet,
-                        table.ref(column, row),
-                        f"{column} holds control characters that Excel cannot store; they are "
-                        "left out in the output.",
-                    )
-                )
-            if len(value) > EXCEL_MAX_TEXT:
-                found.add(
-                    warning(
-                        table.sheet,
-                        table.ref(column, row),
-                        f"{column} is {len(value):,} characters long; the output keeps the "
-                        f"first {EXCEL_MAX_TEXT:,}, Excel's limit.",
-                    )
-                )
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            size = abs(value)
-            if not math.isfinite(size) or size > ABSURD:
-                continue  # an error of its own (see `_parse_rows`)
-            if size > LARGEST or 0 < size < SMALLEST:
-                found.add(
-                    warning(
-                        table.sheet,
-                        table.ref(column, row),
-                        f"{column} is {value:g}, an extreme magnitude: when numbers differ by "
-                        "more than about a billion times the solver loses accuracy. Check the "
-                        "unit (kg or t, dollars or millions).",
-                    )
-                )
+def _cell_warnings(table: Table, found: Collector) -> None:
+    """Text Excel cannot store as it is, and magnitudes that would make the model badly scaled,
+    row by row; only the cells that a check of the whole column singles out are looked at."""
+    flagged: list[tuple[int, int, Diagnostic]] = []
+    for order, (column, cells) in enumerate(table.columns.items()):
+        for i in _unusual(cells):
+            for diagnostic in _cell_warning(table, column, table.rows[i], cells.values[i]):
+                flagged.append((i, order, diagnostic))
+    flagged.sort(key=lambda item: item[:2])
+    for *_, diagnostic in flagged:
+        found.add(diagnostic)
 
 
-def _parse_rows(table: Table, model: type[M], found: Collector) -> list[tuple[int, M]]:
-    """Validate each data row into `model`, collecting every cell's problem."""
-    parsed: list[tuple[int, M]] = []
-    for row, cells in table.rows:
-        _cell_warnings(table, row, cells, found)
-        try:
-            parsed.append((row, model.model_validate(cells)))
-        except ValidationError as exc:
-            for problem in exc.errors():
-                column = str(problem["loc"][0])
-                if problem["type"] == "missing":
-                    column_spec = next(c for c in table.spec.columns if c.name == column)
-                    letter = table.letters.get(column)
-                    cell = f"{letter}{row}" if letter else ""
-                    found.add(
-                        error(
-                            table.sheet,
-                            cell,
-                            f"{column} is blank; expected {EXPECTED[column_spec.kind]}.",
-                        )
-                    )
-                else:
-                    found.add(
-                        error(table.sheet, table.ref(column, row), f"{column} {problem['msg']}.")
-                    )
-    return parsed
+def _unusual(cells: Cells) -> list[int]:
+    """The positions of every cell that may need a warning (and some that don't)."""
+    values, types = cells.values, cells.types
+    unusual: set[int] = set()
+    if any(issubclass(t, str) for t in types):
+        text = (
+            values
+            if types <= {str, NoneType}
+            else [c if isinstance(c, str) else "" for c in values]
+        )
+        control = ILLEGAL_CHARACTERS_RE.search("".join(filter(None, text)))
+        if control or max(map(len, filter(None, text)), default=0) > EXCEL_MAX_TEXT:
+            unusual.update(i for i, c in enumerate(text) if c)
+    if types & {float, int}:
+        size = np.abs(cells.numbers)
+        unusual.update(np.flatnonzero((size > LARGEST) | ((size > 0) & (size < SMALLEST))).tolist())
+    others = types - {str, float, int, NoneType}
+    if others:  # bool, dates, errors; and subclasses of int and float
+        unusual.update(i for i, c in enumerate(values) if type(c) in others)
+    return sorted(unusual)
+
+
+def _cell_warning(table: Table, column: str, row: int, value: Cell) -> list[Diagnostic]:
+    """The warnings of one cell (see `_cell_warnings`)."""
+    found: list[Diagnostic] = []
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            found.append(
+                warning(
+                    table.sheet,
+                    table.ref(column, row),
+                    f"{column} holds control characters that Excel cannot store; they are "
+                    "left out in the output.",
+                )
+            )
+        if len(value) > EXCEL_MAX_TEXT:
+            found.append(
+                warning(
+                    table.sheet,
+                    table.ref(column, row),
+                    f"{column} is {len(value):,} characters long; the output keeps the "
+                    f"first {EXCEL_MAX_TEXT:,}, Excel's limit.",
+                )
+            )
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        size = abs(value)
+        if not math.isfinite(size) or size > ABSURD:
+            return found  # an error of its own (see `_parse`)
+        if size > LARGEST or 0 < size < SMALLEST:
+            found.append(
+                warning(
+                    table.sheet,
+                    table.ref(column, row),
+                    f"{column} is {value:g}, an extreme magnitude: when numbers differ by "
+                    "more than about a billion times the solver loses accuracy. Check the "
+                    "unit (kg or t, dollars or millions).",
+                )
+            )
+    return found
+
+
+@dataclass
+class Parsed:
+    """The rows of a table whose every cell is acceptable: their Excel rows and, for every field
+    of the row model, the values in those rows (a blank cell gives the field's default)."""
+
+    rows: list[int]
+    columns: dict[str, list[Any]]
+
+    def models(self, model: type[M]) -> list[tuple[int, M]]:
+        return list(zip(self.rows, construct_all(model, **self.columns), strict=True))
+
+
+def _parse(table: Table, model: type[BaseModel], found: Collector) -> Parsed:
+    """Validate every data row for `model`, a column at a time, collecting every cell's problem
+    in the order of the rows, then of the model's fields."""
+    _cell_warnings(table, found)
+    kinds = {c.name: c.kind for c in table.spec.columns}
+    problems: list[tuple[int, int, Diagnostic]] = []
+    columns: dict[str, list[Any]] = {}
+    for order, (name, spec) in enumerate(model.model_fields.items()):
+        if name in table.columns:
+            values, bad = table.converted(name)
+            blanks = bool(bad) or NoneType in table.columns[name].types
+        else:
+            values, bad, blanks = [None] * len(table.rows), {}, True
+        for i, message in bad.items():
+            problems.append(
+                (i, order, error(table.sheet, table.ref(name, table.rows[i]), f"{name} {message}."))
+            )
+        if blanks and spec.is_required():
+            letter = table.letters.get(name)
+            for i, value in enumerate(values):
+                if value is None and i not in bad:
+                    cell = f"{letter}{table.rows[i]}" if letter else ""
+                    message = f"{name} is blank; expected {EXPECTED[kinds[name]]}."
+                    problems.append((i, order, error(table.sheet, cell, message)))
+        elif blanks and spec.default is not None:
+            values = [spec.default if value is None else value for value in values]
+        columns[name] = values
+    problems.sort(key=lambda item: item[:2])
+    for *_, diagnostic in problems:
+        found.add(diagnostic)
+    if not problems:
+        return Parsed(table.rows, columns)
+    bad_rows = {i for i, *_ in problems}
+    keep = [i for i in range(len(table.rows)) if i not in bad_rows]
+    return Parsed(
+        [table.rows[i] for i in keep],
+        {name: [values[i] for i in keep] for name, values in columns.items()},
+    )
 
 
 EXPECTED = {
@@ -346,28 +480,42 @@ EXPECTED = {
 }
 
 
-def _duplicates(
-    table: Table, rows: list[tuple[int, M]], key: str, found: Collector
-) -> dict[str, tuple[int, M]]:
-    """The valid rows by their `key`, each name once; every repeat is an error."""
-    first: dict[str, int] = {}
-    for row, name in table.names(key).items():
-        if name in first:
-            found.add(
-                error(
-                    table.sheet,
-                    table.ref(key, row),
-                    f"{key} '{name}' appears again (first in row {first[name]}); "
-                    "each may appear only once.",
-                )
-            )
+def _repeats(rows: list[int], keys: list[K | None]) -> list[tuple[int, K, int]]:
+    """`(row, key, first row of the key)` for every row whose key (not None) an earlier row
+    has."""
+    if len(set(keys)) == len(keys):
+        return []
+    first: dict[K, int] = {}
+    repeats = []
+    for row, key in zip(rows, keys, strict=True):
+        if key is None:
+            continue
+        if key in first:
+            repeats.append((row, key, first[key]))
         else:
-            first[name] = row
-    return {
-        getattr(item, key): (row, item)
-        for row, item in rows
-        if first.get(getattr(item, key)) == row
-    }
+            first[key] = row
+    return repeats
+
+
+def _duplicates(table: Table, parsed: Parsed, key: str, found: Collector) -> list[int]:
+    """The positions in `parsed` of the valid rows that are the first of their `key`; every
+    repeat of a name, valid row or not, is an error."""
+    repeats = _repeats(table.rows, table.text(key))
+    for row, name, first in repeats:
+        found.add(
+            error(
+                table.sheet,
+                table.ref(key, row),
+                f"{key} '{name}' appears again (first in row {first}); each may appear only once.",
+            )
+        )
+    return _unrepeated(parsed, repeats)
+
+
+def _unrepeated(parsed: Parsed, repeats: list[tuple[int, Any, int]]) -> list[int]:
+    """The positions in `parsed` of the rows that are not `repeats`."""
+    later = {row for row, *_ in repeats}
+    return [i for i, row in enumerate(parsed.rows) if row not in later]
 
 
 # --- one function per sheet --------------------------------------------------------------------
@@ -378,7 +526,7 @@ def _settings(table: Table | None, found: Collector) -> Settings | None:
         return Settings()
     values: dict[str, Any] = {}
     seen: dict[str, int] = {}
-    for row, cells in table.rows:
+    for row, cells in table.records():
         name_cell = cells.get("setting")
         if name_cell is None:
             found.add(
@@ -431,9 +579,11 @@ def _settings(table: Table | None, found: Collector) -> Settings | None:
 def _groups(table: Table | None, found: Collector) -> dict[str, Group]:
     if table is None:
         return {}
-    rows = _duplicates(table, _parse_rows(table, GroupRow, found), "group", found)
+    parsed = _parse(table, GroupRow, found)
+    items = parsed.models(GroupRow)
     groups: dict[str, Group] = {}
-    for name, (row, item) in rows.items():
+    for row, item in (items[i] for i in _duplicates(table, parsed, "group", found)):
+        name = item.group
         if (
             item.min_share is not None
             and item.max_share is not None
@@ -465,8 +615,10 @@ def _countries(
 ) -> tuple[dict[str, Country], dict[str, CountryDefaults]]:
     if table is None:
         return {}, {}
-    groups = set(groups_table.names("group").values()) if groups_table else set()
-    rows = _duplicates(table, _parse_rows(table, CountryRow, found), "country", found)
+    groups = groups_table.names("group") if groups_table else set()
+    parsed = _parse(table, CountryRow, found)
+    items = parsed.models(CountryRow)
+    rows = {items[i][1].country: items[i] for i in _duplicates(table, parsed, "country", found)}
     countries: dict[str, Country] = {}
     for name, (row, item) in rows.items():
         if item.group is not None and item.group not in groups:
@@ -504,7 +656,8 @@ def _did_you_mean(name: str, known: Iterable[str]) -> str:
 
 
 def _materials(table: Table, settings: Settings | None, found: Collector) -> dict[str, Material]:
-    rows = _duplicates(table, _parse_rows(table, DemandRow, found), "material", found)
+    parsed = _parse(table, DemandRow, found)
+    keep = _duplicates(table, parsed, "material", found)
     if not table.rows:
         found.add(
             error(
@@ -515,23 +668,29 @@ def _materials(table: Table, settings: Settings | None, found: Collector) -> dic
             )
         )
     defaults = settings or Settings()
-    return {
-        name: Material(
-            name=name,
-            quantity=item.quantity,
-            max_country_share=_first(item.max_country_share, defaults.max_country_share),
-            max_supplier_share=_first(item.max_supplier_share, defaults.max_supplier_share),
-            max_avg_risk=_first(item.max_avg_risk, defaults.max_avg_risk),
-            max_suppliers=item.max_suppliers,
-            row=row,
-            quantity_cell=table.ref("quantity", row),
-        )
-        for name, (row, item) in rows.items()
-    }
+    rows = [parsed.rows[i] for i in keep]
+    column = {name: [values[i] for i in keep] for name, values in parsed.columns.items()}
+    materials = construct_all(
+        Material,
+        name=column["material"],
+        quantity=column["quantity"],
+        max_country_share=_filled(column["max_country_share"], defaults.max_country_share),
+        max_supplier_share=_filled(column["max_supplier_share"], defaults.max_supplier_share),
+        max_avg_risk=_filled(column["max_avg_risk"], defaults.max_avg_risk),
+        max_suppliers=column["max_suppliers"],
+        row=rows,
+        quantity_cell=[table.ref("quantity", row) for row in rows],
+    )
+    return {material.name: material for material in materials}
 
 
-def _first(value: T | None, default: T) -> T:
-    return default if value is None else value
+def _filled(values: list[T | None], default: T) -> list[T]:
+    """`values` with the default for every None."""
+    if default is None or None not in values:
+        return values  # type: ignore[return-value]
+    if values.count(None) == len(values):
+        return [default] * len(values)
+    return [default if value is None else value for value in values]
 
 
 def _offers(
@@ -545,112 +704,98 @@ def _offers(
 ) -> list[Offer]:
     """Offers with their defaults resolved; names are checked against every row of Demand and
     Countries (`*_names`), so a bad cell there raises no second, false error here."""
-    rows = _parse_rows(table, OfferRow, found)
+    parsed = _parse(table, OfferRow, found)
     risk_matters = settings is not None and (
         settings.risk_price > 0 or any(m.max_avg_risk is not None for m in materials.values())
     )
-    suppliers, offered = table.names("supplier"), table.names("material")
-    first: dict[tuple[str, str], int] = {}
-    for row in sorted(suppliers.keys() & offered.keys()):
-        key = (suppliers[row], offered[row])
-        if key in first:
-            found.add(
-                error(
-                    table.sheet,
-                    table.ref("supplier", row),
-                    f"supplier '{key[0]}' already offers '{key[1]}' in row "
-                    f"{first[key]}; each (supplier, material) pair may appear only once.",
-                )
-            )
-        else:
-            first[key] = row
-    offers: list[Offer] = []
-    unscored: list[int] = []
-    for row, item in rows:
-        if first.get((item.supplier, item.material)) != row:
-            continue
-        if item.material not in material_names:
-            listed = ", ".join(sorted(material_names)) or "none"
-            found.add(
-                error(
-                    table.sheet,
-                    table.ref("material", row),
-                    f"material '{item.material}' is not in the Demand sheet"
-                    f"{_did_you_mean(item.material, material_names)}; materials there: "
-                    f"{listed}.",
-                )
-            )
-            continue
-        if item.material not in materials:
-            continue  # its Demand row has an error of its own
-        if country_names and item.country not in country_names:
-            hint = _did_you_mean(item.country, country_names)
-            if hint:
-                found.add(
-                    error(
-                        table.sheet,
-                        table.ref("country", row),
-                        f"country '{item.country}' is not in the Countries sheet{hint}; "
-                        "correct the spelling or add the country there.",
-                    )
-                )
-                continue
-            found.add(
-                info(
-                    table.sheet,
-                    table.ref("country", row),
-                    f"country '{item.country}' is not in the Countries sheet; only the "
-                    "default limits apply to it.",
-                )
-            )
-        defaults = country_defaults.get(item.country, CountryDefaults(None, None, False))
-        risk = _first(item.risk, defaults.risk)
-        if risk is None:
-            unscored.append(row)
-        if risk is None and risk_matters:
-            found.add(
-                warning(
-                    table.sheet,
-                    table.ref("risk" if "risk" in table.letters else "supplier", row),
-                    f"No risk score for '{item.supplier}' ({item.country}) in Offers or "
-                    "Countries; its risk is taken as 0.",
-                )
-            )
-        if item.min_order and item.capacity is not None and item.min_order > item.capacity:
-            found.add(
-                warning(
-                    table.sheet,
-                    table.ref("min_order", row),
-                    f"min_order {describe(item.min_order)} is above the capacity "
-                    f"{describe(item.capacity)}; this offer can never be used.",
-                )
-            )
-        offers.append(
-            Offer(
-                index=len(offers),
-                supplier=item.supplier,
-                country=item.country,
-                material=item.material,
-                unit_price=item.unit_price,
-                capacity=item.capacity,
-                freight=item.freight,
-                tariff=_first(item.tariff, _first(defaults.tariff, 0.0)),
-                risk=_first(risk, 0.0),
-                min_order=item.min_order,
-                fixed_cost=item.fixed_cost,
-                current_quantity=item.current_quantity,
-                embargoed=defaults.embargo,
-                row=row,
+    suppliers, offered = table.text("supplier"), table.text("material")
+    if table.complete("supplier") and table.complete("material"):
+        pairs: list[tuple[str, str] | None] = list(zip(suppliers, offered, strict=True))
+    else:
+        pairs = [
+            None if supplier is None or material is None else (supplier, material)
+            for supplier, material in zip(suppliers, offered, strict=True)
+        ]
+    repeats = _repeats(table.rows, pairs)
+    for row, (supplier, material), first in repeats:
+        found.add(
+            error(
+                table.sheet,
+                table.ref("supplier", row),
+                f"supplier '{supplier}' already offers '{material}' in row "
+                f"{first}; each (supplier, material) pair may appear only once.",
             )
         )
+    column = parsed.columns
+    keep = _unrepeated(parsed, repeats) if repeats else None  # None: every row
+    offered_names = set(column["material"])
+    if not offered_names <= materials.keys() or (
+        country_names and not set(column["country"]) <= country_names
+    ):
+        every = range(len(parsed.rows)) if keep is None else keep
+        keep = _known_names(table, parsed, every, materials, material_names, country_names, found)
+    if keep is not None:
+        rows = [parsed.rows[i] for i in keep]
+        column = {name: [values[i] for i in keep] for name, values in column.items()}
+        offered_names = set(column["material"])
+    else:
+        rows = parsed.rows
+    countries = column["country"]
+    tariffs = {name: d.tariff for name, d in country_defaults.items() if d.tariff is not None}
+    risks = {name: d.risk for name, d in country_defaults.items() if d.risk is not None}
+    embargoed = {name for name, d in country_defaults.items() if d.embargo}
+    tariff = _filled_by_country(column["tariff"], countries, tariffs, 0.0)
+    risk = _filled_by_country(column["risk"], countries, risks, None)
+    unscored = [i for i, value in enumerate(risk) if value is None] if None in risk else []
+    min_order, capacity = column["min_order"], column["capacity"]
+    flagged: list[tuple[int, int, Diagnostic]] = []  # (offer, check, warning): offer by offer
+    if risk_matters:
+        cell = "risk" if "risk" in table.letters else "supplier"
+        for i in unscored:
+            message = (
+                f"No risk score for '{column['supplier'][i]}' ({countries[i]}) in Offers or "
+                "Countries; its risk is taken as 0."
+            )
+            flagged.append((i, 0, warning(table.sheet, table.ref(cell, rows[i]), message)))
+    if any(min_order):
+        for i, (least, most) in enumerate(zip(min_order, capacity, strict=True)):
+            if least and most is not None and least > most:
+                message = (
+                    f"min_order {describe(least)} is above the capacity {describe(most)}; "
+                    "this offer can never be used."
+                )
+                flagged.append(
+                    (i, 1, warning(table.sheet, table.ref("min_order", rows[i]), message))
+                )
+    for *_, diagnostic in sorted(flagged, key=lambda item: item[:2]):
+        found.add(diagnostic)
+    offers = construct_all(
+        Offer,
+        index=range(len(rows)),
+        supplier=column["supplier"],
+        country=countries,
+        material=column["material"],
+        unit_price=column["unit_price"],
+        capacity=capacity,
+        freight=column["freight"],
+        tariff=tariff,
+        risk=_filled(risk, 0.0),
+        min_order=min_order,
+        fixed_cost=column["fixed_cost"],
+        current_quantity=column["current_quantity"],
+        embargoed=[country in embargoed for country in countries]
+        if embargoed
+        else [False] * len(rows),
+        row=rows,
+    )
     if unscored and not risk_matters:
         found.add(
             warning(
                 table.sheet,
                 "",
                 f"{_offers_count(len(unscored))} no risk score in Offers or Countries (first in "
-                f"row {unscored[0]}); their risk is taken as 0. This matters only with a risk cap "
-                "or a risk price.",
+                f"row {rows[unscored[0]]}); their risk is taken as 0. This matters only with a "
+                "risk cap or a risk price.",
             )
         )
     if not table.rows:
@@ -659,9 +804,8 @@ def _offers(
                 table.sheet, "", "The Offers sheet lists no offer; add one row per supplier offer."
             )
         )
-    offered = {o.material for o in offers}
     for name, material in materials.items():
-        if name not in offered and not found.has_errors:
+        if name not in offered_names and not found.has_errors:
             found.add(
                 warning(
                     DEMAND.name,
@@ -672,9 +816,74 @@ def _offers(
     return offers
 
 
+def _known_names(
+    table: Table,
+    parsed: Parsed,
+    keep: Iterable[int],
+    materials: dict[str, Material],
+    material_names: set[str],
+    country_names: set[str],
+    found: Collector,
+) -> list[int]:
+    """The positions in `keep` of the offers whose material has a valid Demand row and whose
+    country is listed (or only looks unlisted); an error or a note for each other one."""
+    known = []
+    for i in keep:
+        row = parsed.rows[i]
+        material, country = parsed.columns["material"][i], parsed.columns["country"][i]
+        if material not in material_names:
+            listed = ", ".join(sorted(material_names)) or "none"
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("material", row),
+                    f"material '{material}' is not in the Demand sheet"
+                    f"{_did_you_mean(material, material_names)}; materials there: "
+                    f"{listed}.",
+                )
+            )
+            continue
+        if material not in materials:
+            continue  # its Demand row has an error of its own
+        if country_names and country not in country_names:
+            hint = _did_you_mean(country, country_names)
+            if hint:
+                found.add(
+                    error(
+                        table.sheet,
+                        table.ref("country", row),
+                        f"country '{country}' is not in the Countries sheet{hint}; "
+                        "correct the spelling or add the country there.",
+                    )
+                )
+                continue
+            found.add(
+                info(
+                    table.sheet,
+                    table.ref("country", row),
+                    f"country '{country}' is not in the Countries sheet; only the "
+                    "default limits apply to it.",
+                )
+            )
+        known.append(i)
+    return known
+
+
+def _filled_by_country(
+    values: list[T | None], countries: list[str], defaults: dict[str, T], default: T | None
+) -> list[T | None]:
+    """`values` with the country's default (else `default`) for every None."""
+    if not defaults or None not in values:
+        return _filled(values, default)
+    return [
+        defaults.get(country, default) if value is None else value
+        for value, country in zip(values, countries, strict=True)
+    ]
+
+
 def _names(tables: dict[str, Table], sheet: str, column: str) -> set[str]:
     table = tables.get(sheet)
-    return set(table.names(column).values()) if table is not None else set()
+    return table.names(column) if table is not None else set()
 
 
 def _offers_count(count: int) -> str:
@@ -692,7 +901,7 @@ def _scenarios(tables: dict[str, Table], found: Collector) -> list[Scenario]:
         "material": _names(tables, "demand", "material"),
     }
     scenarios: dict[str, list[Disruption]] = {}
-    for row, item in _parse_rows(table, ScenarioRow, found):
+    for row, item in _parse(table, ScenarioRow, found).models(ScenarioRow):
         for column, names in known.items():
             name = getattr(item, column)
             if name is not None and name not in names:

@@ -8,6 +8,7 @@ Every workbook is built in code inside `tmp_path`.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import random
 import shutil
 import zipfile
@@ -18,10 +19,15 @@ import openpyxl
 import pytest
 from conftest import make_workbook, with_cell, write_ods, write_with_xlsxwriter, write_xls
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from pydantic import ValidationError
 
+from optimizer.cells import CONVERTERS, CellProblem, Cells, convert_column
 from optimizer.diagnostics import Diagnostic, InvalidWorkbook, Level
-from optimizer.models import Problem
+from optimizer.models import Offer, Problem, construct_all
 from optimizer.pipeline import load_problem
+from optimizer.read import FORMULA_WITHOUT_VALUE, CellError, Sheet, Workbook
+from optimizer.schema import Kind
+from optimizer.validate import validate
 
 Sheets = dict[str, list[list[Any]]]
 
@@ -1070,3 +1076,171 @@ def test_bad_percent_text_is_quoted_as_written(tmp_path: Path) -> None:
     path = save(tmp_path, set_cell(base_sheets(), "Offers", "G2", "abc%"))
 
     assert_mentions(at(errors_of(path), "Offers", "G2").message, "'abc%'")
+
+
+# --- whole columns at a time (large workbooks) --------------------------------------------------
+# `validate` checks each column in one pass and sends only the cells the pass cannot vouch for
+# through the per-cell converters; these tests hold it to the per-cell results.
+
+ODD_CELLS: list[Any] = [
+    None, 0, 0.0, -0.0, 1, 1.0, 0.5, 2.5, 40, 100, 100.5, -1, -0.5, 1e-7, 1e11, 1e15, 1e15 + 1,
+    10**15 + 1, 10**20, -1e16, float("nan"), float("inf"), -float("inf"), True, False,
+    dt.datetime(2024, 3, 1), dt.date(2024, 1, 2), dt.time(3, 4), dt.timedelta(days=1),
+    CellError("#N/A"), FORMULA_WITHOUT_VALUE, "Ga", " Ga ", "a\x01b", "", "  ", " 300 ", "1,200",
+    "lots", "nan", "1e999", "40%", " 7.5% ", "140%", "abc%", "{x}", "+.5", "yes", "No", "x", "0",
+]  # fmt: skip
+
+
+def random_cells(seed: int, count: int) -> list[Any]:
+    """A column of mostly plain cells of one type, with odd ones in between."""
+    rnd = random.Random(seed)
+    plain = rnd.choice([lambda: rnd.uniform(0, 2), lambda: rnd.randint(1, 50), lambda: "Co"])
+    return [rnd.choice(ODD_CELLS) if rnd.random() < 0.3 else plain() for _ in range(count)]
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("seed", range(4))
+def test_column_conversion_gives_the_per_cell_values_and_messages(kind: Kind, seed: int) -> None:
+    cells = [*ODD_CELLS, *random_cells(seed, 300)]
+
+    values, problems = convert_column(kind, Cells.of(cells))
+
+    for i, cell in enumerate(cells):
+        if cell is None:
+            assert (values[i], i in problems) == (None, False)
+            continue
+        try:
+            expected = CONVERTERS[kind](cell)
+        except CellProblem as problem:
+            assert (values[i], problems.get(i)) == (None, str(problem)), cell
+        else:
+            assert (repr(values[i]), i in problems) == (repr(expected), False), cell
+
+
+def test_models_made_at_once_equal_validated_ones() -> None:
+    fields = {
+        "index": [0, 1],
+        "supplier": ["ChinaCo", "JapanCo"],
+        "country": ["China", "Japan"],
+        "material": ["Ga", "Ga"],
+        "unit_price": [10.0, 12.5],
+        "capacity": [None, 30.0],
+        "freight": [0.0, 1.0],
+        "tariff": [0.25, 0.0],
+        "risk": [70.0, 5.0],
+        "min_order": [None, 2.0],
+        "fixed_cost": [None, None],
+        "current_quantity": [40.0, None],
+        "embargoed": [False, True],
+        "row": [2, 3],
+    }
+    validated = [Offer.model_validate({k: v[i] for k, v in fields.items()}) for i in range(2)]
+
+    made = construct_all(Offer, **fields)
+
+    assert made == validated
+    assert [repr(o) for o in made] == [repr(o) for o in validated]
+    assert [o.model_fields_set for o in made] == [o.model_fields_set for o in validated]
+    assert pickle.loads(pickle.dumps(made)) == validated
+    changed = made[0].model_copy(update={"capacity": 5.0})
+    assert (changed.capacity, made[0].capacity, made[1].model_fields_set) == (
+        5.0,
+        None,
+        set(fields),
+    )
+    with pytest.raises(ValidationError):
+        made[0].capacity = 1.0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        construct_all(Offer, **{**fields, "row": [2]})
+
+
+def test_errors_come_row_by_row_then_column_by_column() -> None:
+    header = ["supplier", "country", "material", "unit_price", "capacity", "freight", "tariff"]
+    offers = [
+        [*header, "risk"],
+        ["A\x01co", "Japan", "Ga", 10, 100, None, 40, 10],
+        ["B", None, "Ga", "lots", 1e11, None, None, 150],
+        ["C", "China", "Ga", -1, None, None, None, 5],
+        ["A\x01co", "Japan", "Ga", 5, 5, None, None, 5],
+    ]
+    demand = [["material", "quantity"], ["Ga", 100]]
+    book = Workbook(
+        ["Offers", "Demand"], {"Offers": Sheet("Offers", offers), "Demand": Sheet("Demand", demand)}
+    )
+
+    with pytest.raises(InvalidWorkbook) as caught:
+        validate(book)
+
+    assert [(d.level, d.cell) for d in caught.value.diagnostics] == [
+        (Level.ERROR, "G2"),
+        (Level.ERROR, "B3"),
+        (Level.ERROR, "D3"),
+        (Level.ERROR, "H3"),
+        (Level.ERROR, "D4"),
+        (Level.ERROR, "A5"),  # the repeated (supplier, material) pair
+        (Level.WARNING, "A2"),
+        (Level.WARNING, "E3"),
+        (Level.WARNING, "A5"),
+    ]
+
+
+def messy_workbook(seed: int, offers: int, messy: bool) -> Workbook:
+    """Offers whose columns mix plain cells with blanks, defaults from Countries and, if `messy`,
+    odd cells, repeated suppliers and unknown names."""
+    rnd = random.Random(seed)
+    header = ["supplier", "country", "material", "unit_price", "capacity", "freight", "tariff"]
+    header += ["risk", "min_order", "notes"]
+    rows: list[list[Any]] = [["Offers 2025"], header]
+    for i in range(offers):
+        row = [
+            f"S{rnd.randint(0, offers) if messy else i}",
+            rnd.choice(["China", "Japan", "Peru", *(["Chna"] if messy else [])]),
+            rnd.choice(["Ga", "Ge", *(["Gq"] if messy else [])]),
+            rnd.uniform(1, 50),
+            rnd.choice([None, 100.0, 50]),
+            None,
+            rnd.choice([None, 0.1, "5%"]),
+            rnd.choice([None, 30.0]),
+            rnd.choice([None, None, 10.0, 200.0]),
+            "memo",
+        ]
+        row = [rnd.choice(ODD_CELLS) if messy and rnd.random() < 0.02 else c for c in row]
+        rows.append(row[: rnd.choice([10, 10, 10, 4])] if i % 50 else [None] * 10)
+    countries = [["country", "risk", "tariff", "embargo"], ["China", 70, 0.25, "no"]]
+    countries += [["Japan", None, None, "yes"], ["Peru", 20, "1%", None]][: seed % 3]
+    demand = [["material", "quantity", "max_avg_risk"], ["Ga", 100, 50], ["Ge", 20, None]]
+    sheets = {
+        "Offers": Sheet("Offers", rows),
+        "Demand": Sheet("Demand", demand),
+        "Countries": Sheet("Countries", countries),
+    }
+    return Workbook(list(sheets), sheets)
+
+
+def outcome(book: Workbook) -> tuple[Problem | None, list[Diagnostic]]:
+    try:
+        return validate(book)
+    except InvalidWorkbook as invalid:
+        return None, invalid.diagnostics
+
+
+@pytest.mark.parametrize("messy", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_column_checks_give_what_cell_by_cell_checks_give(
+    seed: int, messy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = messy_workbook(seed, 600, messy)
+    fast = outcome(book)
+
+    def every_cell(cells: Cells) -> tuple[list[Any], list[int]]:
+        return [None] * len(cells.values), [i for i, c in enumerate(cells.values) if c is not None]
+
+    monkeypatch.setattr("optimizer.cells._plain_text", every_cell)
+    monkeypatch.setattr("optimizer.cells._plain_numbers", lambda kind, cells: every_cell(cells))
+    monkeypatch.setattr("optimizer.validate._unusual", lambda cells: range(len(cells.values)))
+    slow = outcome(book)
+
+    assert fast[1] == slow[1]
+    assert fast[1]  # the workbook has something to say
+    assert (fast[0] is None) == messy
+    assert repr(fast[0] and fast[0].model_dump()) == repr(slow[0] and slow[0].model_dump())
