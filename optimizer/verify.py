@@ -40,9 +40,9 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     names = list(problem.materials)
     materials = list(problem.materials.values())
     count = len(names)
-    number = {name: k for k, name in enumerate(names)}
+    data = OfferData.of(problem)
     q = _quantities(problem, plan)
-    material = np.array([number[o.material] for o in offers], dtype=np.int64)
+    material = data.material
     demand = np.array([m.quantity for m in materials], dtype=np.float64)
     tol = TOLERANCE * np.maximum(1.0, demand)
     found: list[tuple[int, int, int, str]] = []  # material, check, position, text
@@ -65,7 +65,9 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
             )
         )
 
-    upper = np.array([problem.upper_bound(o) for o in offers], dtype=np.float64)
+    capacity = np.array([np.inf if o.capacity is None else o.capacity for o in offers])
+    embargoed = np.array([o.embargoed for o in offers], dtype=bool)
+    upper = np.where(embargoed, 0.0, np.minimum(capacity, demand[material]))
     share_cap = np.array([m.max_supplier_share for m in materials])[material] * demand[material]
     minimum = np.array([o.min_order or 0.0 for o in offers], dtype=np.float64)
     offer_tol = tol[material]
@@ -91,9 +93,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                 )
             )
 
-    countries = list(dict.fromkeys(o.country for o in offers))
-    country_number = {c: k for k, c in enumerate(countries)}
-    country = np.array([country_number[o.country] for o in offers], dtype=np.int64)
+    countries, country = data.countries, data.country
     size = max(len(countries), 1)
     keys, first, inverse = np.unique(
         material * size + country, return_index=True, return_inverse=True

@@ -23,7 +23,15 @@ import pytest
 from optimizer.model import build_model
 from optimizer.models import Country, Group, Material, Offer, Problem, Settings
 from optimizer.report import constraints_table
-from optimizer.solve import SolveResult, Status, _by_material, run_matrix, run_model, solve
+from optimizer.solve import (
+    Plan,
+    SolveResult,
+    Status,
+    _by_material,
+    run_matrix,
+    run_model,
+    solve,
+)
 from optimizer.verify import plan_cost, plan_objective, verify
 
 SOLVERS = ["highs", "cbc"]
@@ -989,3 +997,38 @@ def test_a_limit_across_materials_keeps_the_model_whole() -> None:
     problem = _two_material_mip(max_country_spend_share=0.9)
     model = build_model(problem)
     assert _by_material(model, model.matrix()) is None
+
+
+# --- the check of a plan ----------------------------------------------------------------------
+
+
+def test_verify_names_every_broken_limit_material_by_material() -> None:
+    problem = make_problem(
+        [
+            offer("A", "X", 10, 80, risk=80.0, min_order=20),
+            offer("B", "Y", 12, risk=20.0),
+            offer("C", "Z", 15),
+        ],
+        {"quantity": 100, "max_supplier_share": 0.6, "max_avg_risk": 50.0},
+        countries={"X": {"max_share": 0.5, "group": "G"}, "Z": {"embargo": True}},
+        groups={"G": (0.5, 0.1)},
+    )
+    # 70 + 10 + 5 = 85 of 100; A 70 > 60 (share cap), X 70 > 50 (its cap and group G's);
+    # C's country is under embargo; risk (70*80 + 10*20) / 85 = 68.2353 > 50;
+    # cost 700 + 120 + 75 = 895, more than the 0 the "solver" claimed.
+    plan = Plan({0: 70.0, 1: 10.0, 2: 5.0}, {}, 0.0)
+    assert verify(problem, plan) == [
+        "m: supplied 85 + shortfall 0 differs from the demand 100",
+        "m: A supplies 70, above its share cap",
+        "m: C supplies 5, outside 0 to 0",
+        "m: X supplies 70, above its cap",
+        "m: group G supplies 70, above its cap",
+        "m: average risk 68.2353 is above the cap",
+        "the plan costs 895, more than the solver's 0",
+    ]
+    # Below A's minimum order, group G below its floor of 10, shortfall not allowed.
+    assert verify(problem, Plan({0: 5.0, 1: 55.0, 2: 0.0}, {"m": 40.0}, 1e9)) == [
+        "m: shortfall 40 is not allowed",
+        "m: A supplies 5, below its minimum order",
+        "m: group G supplies 5, below its floor",
+    ]
