@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,26 +52,40 @@ class Frontier:
 class Analysis:
     baseline: SolveResult | None = None
     baseline_cost: float | None = None
-    family_costs: list[FamilyCost] = field(default_factory=list)
     scenarios: list[ScenarioOutcome] = field(default_factory=list)
     frontier: Frontier | None = None
+    pending: Future[list[FamilyCost]] | None = None  # the family costs, still being worked out
+    known: list[FamilyCost] = field(default_factory=list)
+
+    @property
+    def family_costs(self) -> list[FamilyCost]:
+        """The cost of each family of limits, once its thread has worked them out."""
+        if self.pending is not None:
+            self.known, self.pending = self.pending.result(), None
+        return self.known
 
 
 def analyse(problem: Problem, result: SolveResult, session: Session, workers: int = 1) -> Analysis:
     """Everything around the plan in `result`, the solve of `session` (which may have no
-    plan); the scenarios run in `workers` processes when there are several."""
+    plan); the scenarios run in `workers` processes when there are several.
+
+    The cost of each family of limits is worked out in a thread meanwhile, and after this
+    returns: HiGHS re-solves without holding Python's lock, so the caller can check the plan
+    and write the report on the other core until `Analysis.family_costs` is read."""
     solver, time_limit = session.solver, session.time_limit
-    baseline = baseline_plan(problem, solver, time_limit)
+    thread = ThreadPoolExecutor(1, thread_name_prefix="family-costs")
+    analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
+    thread.shutdown(wait=False)
+    analysis.baseline = baseline = baseline_plan(problem, solver, time_limit)
     base_cost = plan_cost(problem, result.plan) if result.plan is not None else None
-    analysis = Analysis(baseline=baseline)
     if baseline.plan is not None and baseline.status is Status.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
-    analysis.family_costs = family_costs(problem, result, session)
     jobs = [
         (problem, scenario, result.plan, base_cost, solver, time_limit)
         for scenario in problem.scenarios
     ]
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
+        analysis.family_costs  # noqa: B018  (no process is forked while a thread solves)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
             analysis.scenarios = list(pool.map(run_scenario, *zip(*jobs, strict=True)))

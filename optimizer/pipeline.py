@@ -251,12 +251,16 @@ def _solve_and_report(
     with watch.lap("build"):
         session = Session(problem, solver, time_limit)
     with watch.lap("solve"):
-        result = session.solve()
+        solved = session.solve()
+    with watch.lap("analyse"):  # the cost of each family goes on in a thread, see `analyse`
+        analysis = analyse(problem, solved, session, options.workers)
     with watch.lap("verify"):
-        result, extra = _checked(problem, result, solver, time_limit)
+        result, extra = _checked(problem, solved, solver, time_limit)
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
-    with watch.lap("analyse"):
-        analysis = analyse(problem, result, session, options.workers)
+    if result is not solved:  # the plan failed its check: nothing may be compared with it
+        with watch.lap("analyse"):
+            analysis.family_costs  # noqa: B018  (one thread at a time uses the session)
+            analysis = analyse(problem, result, session, options.workers)
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     with watch.lap("report"):
         tables = result_tables(run, problem, result, diagnostics, analysis)

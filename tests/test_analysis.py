@@ -41,6 +41,7 @@ from optimizer.scenarios import base_plan_shortfall, disrupted, run_scenario
 from optimizer.solve import Session, SolveResult, Status, solve
 from optimizer.verify import plan_cost, verify
 
+EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "gallium.xlsx"
 SOLVER = "highs"
 TIME_LIMIT = 20.0
 REL = 1e-7
@@ -720,6 +721,25 @@ def test_workbook_end_to_end(tmp_path: Path) -> None:
     assert risk["total_cost_without"] == approx(1000)
     assert risk["cost"] == approx(200)
     assert risk["share_of_total_cost"] == approx(200 / 1200)
+
+
+def test_a_plan_that_fails_its_check_is_not_analysed_as_a_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The analysis starts before the plan is checked (its re-solves overlap the check); a plan
+    that then fails is an error, and nothing is compared with it."""
+    import optimizer.pipeline
+
+    monkeypatch.setattr(optimizer.pipeline, "verify", lambda problem, plan: ["X supplies 1"])
+    outcome = process_workbook(EXAMPLE, tmp_path / "out")
+    assert outcome.status is Status.ERROR
+    assert outcome.output is not None
+    summary = {row["item"]: row["value"] for row in _sheet(outcome.output, "Summary")}
+    assert summary["status"] == "error"
+    assert "breaks the limits" in summary["message"]
+    assert summary["diversification_premium"] is None
+    names = openpyxl.load_workbook(outcome.output, read_only=True).sheetnames
+    assert "Allocation" not in names and "Limits cost" not in names
 
 
 # --- 6. random models against an independent formulation ----------------------------------
