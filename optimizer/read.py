@@ -15,15 +15,13 @@ the cells a second time.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import marshal
 import multiprocessing
 import os
 import pickle
 import resource
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ import python_calamine
 from defusedxml import DefusedXmlException
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
+from optimizer.collector import collector_paused
 from optimizer.diagnostics import InvalidWorkbook, unreadable
 from optimizer.filetype import Format, claimed_cells, identify, needs_cell_types
 
@@ -190,7 +189,7 @@ def _encode(result: tuple[str, Any]) -> bytes:
 
 
 def _decode(data: bytes) -> tuple[str, Any]:
-    with _collector_paused():
+    with collector_paused():
         if data[:1] == b"m":
             names, sheets = marshal.loads(memoryview(data)[1:])
             return "ok", Workbook(
@@ -347,7 +346,7 @@ def _calamine_sheets(book: Any, wanted: Callable[[str], bool]) -> Workbook:
 
 def _calamine_rows(sheet: Any) -> list[list[Cell]]:
     """The cells from A1 on, blanks (read as "") as None."""
-    with _collector_paused():
+    with collector_paused():
         rows: list[list[Any]] = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
         for number, row in enumerate(rows):
             if len(row) > MAX_COLUMNS:
@@ -355,16 +354,3 @@ def _calamine_rows(sheet: Any) -> list[list[Cell]]:
             if "" in row:
                 rows[number] = [None if value == "" else value for value in row]
         return rows
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Without Python's cycle collector while millions of cells are made: it would go through
-    all of them again and again, though rows of values hold no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

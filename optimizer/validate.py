@@ -9,10 +9,8 @@ with the messages and the order of the checks of one cell after the other.
 from __future__ import annotations
 
 import difflib
-import gc
 import math
 from collections.abc import Hashable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from types import NoneType
@@ -24,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
 from optimizer.cells import ABSURD, CONVERTERS, CellProblem, Cells, convert_column, describe
+from optimizer.collector import collector_paused
 from optimizer.diagnostics import (
     LEVEL_ORDER,
     Diagnostic,
@@ -141,21 +140,8 @@ class Collector:
 
 def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     """Return the resolved problem and the warnings, or raise InvalidWorkbook with every error."""
-    with _collector_paused():
+    with collector_paused():
         return _validate(workbook)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Validation makes hundreds of thousands of objects and no reference cycles; the garbage
-    collector's passes over them, as they are made, would cost about as much as the rest."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
