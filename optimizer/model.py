@@ -281,6 +281,7 @@ class OfferData(NamedTuple):
     risk: np.ndarray
     demand: np.ndarray  # D_m of the offer's material
     fixed_cost: np.ndarray
+    min_order: np.ndarray
 
     @classmethod
     def of(cls, problem: Problem) -> OfferData:
@@ -310,10 +311,11 @@ class OfferData(NamedTuple):
             "landed_unit_cost",
             "risk",
             "fixed_cost",
+            "min_order",
         )
         offers = problem.offers
         columns = [[getattr(o, name) for o in offers] for name in fields]
-        materials, country_names, capacity, embargoed, landed, risk, fixed = columns
+        materials, country_names, capacity, embargoed, landed, risk, fixed, minimum = columns
         countries = list(dict.fromkeys(country_names))
         country_number = {name: k for k, name in enumerate(countries)}
         quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
@@ -330,6 +332,7 @@ class OfferData(NamedTuple):
             np.array(risk, dtype=np.float64),
             demand,
             np.array([f or 0.0 for f in fixed], dtype=np.float64),
+            np.array([m or 0.0 for m in minimum], dtype=np.float64),
         )
 
 
@@ -405,12 +408,11 @@ def add_use_decisions(
     a cap on the number of suppliers. With fixed choices there are no y; their fixed costs are
     a constant."""
     problem = model.problem
-    needs = [
-        o.index
-        for o in problem.offers
-        if data.upper[o.index] > 0
-        and (o.min_order or o.fixed_cost or problem.materials[o.material].max_suppliers is not None)
-    ]
+    counted = np.array([m.max_suppliers is not None for m in problem.materials.values()])
+    switched = (data.min_order > 0) | (data.fixed_cost > 0)
+    if len(counted):
+        switched |= counted[data.material]
+    needs = np.flatnonzero(switched & (data.upper > 0)).tolist()
     if fixed_use is not None:
         model.fixed_cost += sum(
             problem.offers[i].fixed_cost or 0.0 for i in needs if fixed_use.get(i)
