@@ -539,25 +539,17 @@ def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
 def duals_of(model: SourcingModel, solution: Solution) -> dict[str, float]:
     """Each limit's dual: its row's, or for a limit kept as a bound (capacity, a supplier cap)
     the reduced cost of its offer's variable, which belongs to the tighter of the two: a
-    supplier cap is kept only where it is below the capacity."""
+    supplier cap is kept as a bound only where it is below the capacity."""
     if solution.row_duals is None or solution.col_duals is None:
         return {}
-    rows, columns = solution.row_duals.tolist(), solution.col_duals.tolist()
-    quantity = model.quantity.tolist()
-    capped = {
-        limit.offers[0]
-        for limit in model.limits
-        if limit.kind is LimitKind.SUPPLIER_CAP and limit.row is None
-    }
-
-    def dual(limit: Limit) -> float:
-        if limit.row is not None:
-            return rows[limit.row]
-        offer = limit.offers[0]
-        return (
-            0.0
-            if limit.kind is LimitKind.CAPACITY and offer in capped
-            else columns[quantity[offer]]
-        )
-
-    return {limit.name: dual(limit) for limit in model.limits}
+    limits = model.limits
+    row = np.array([-1 if lim.row is None else lim.row for lim in limits], dtype=np.int64)
+    offer = np.array([lim.offers[0] if lim.offers else -1 for lim in limits], dtype=np.int64)
+    capacity = np.array([lim.kind is LimitKind.CAPACITY for lim in limits], dtype=bool)
+    capped = np.zeros(len(model.quantity), dtype=bool)
+    capped[offer[~capacity & (row < 0)]] = True  # supplier caps kept as bounds
+    column = model.quantity[np.maximum(offer, 0)] if len(offer) else offer
+    reduced = np.where(capacity & capped[np.maximum(offer, 0)], 0.0, solution.col_duals[column])
+    duals = np.where(row >= 0, solution.row_duals[np.maximum(row, 0)], reduced)
+    names = [lim.kind + "[" + lim.material + "|" + lim.subject + "]" for lim in limits]
+    return dict(zip(names, duals.tolist(), strict=True))
