@@ -27,6 +27,7 @@ keys and never by parsing a solver's names.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -303,19 +304,22 @@ class OfferData(NamedTuple):
     @classmethod
     def _made(cls, problem: Problem) -> OfferData:
         number = {name: k for k, name in enumerate(problem.materials)}
-        fields = (
+        fields = operator.attrgetter(
             "material",
             "country",
             "capacity",
             "embargoed",
-            "landed_unit_cost",
+            "unit_price",
+            "tariff",
+            "freight",
             "risk",
             "fixed_cost",
             "min_order",
         )
         offers = problem.offers
-        columns = [[getattr(o, name) for o in offers] for name in fields]
-        materials, country_names, capacity, embargoed, landed, risk, fixed, minimum = columns
+        columns = list(zip(*map(fields, offers), strict=True)) or [()] * 10
+        materials, country_names, capacity, embargoed, price, tariff, freight, *rest = columns
+        risk, fixed, minimum = rest
         countries = list(dict.fromkeys(country_names))
         country_number = {name: k for k, name in enumerate(countries)}
         quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
@@ -323,12 +327,13 @@ class OfferData(NamedTuple):
         demand = quantity[material] if len(offers) else np.zeros(0)
         most = np.array([np.inf if c is None else c for c in capacity], dtype=np.float64)
         upper = np.where(np.array(embargoed, dtype=bool), 0.0, np.fmin(most, demand))
+        landed = np.array(price, np.float64) * (1 + np.array(tariff, np.float64))
         return cls(
             material,
             np.array([country_number[c] for c in country_names], dtype=np.int64),
             countries,
             upper.reshape(-1),
-            np.array(landed, dtype=np.float64),
+            landed + np.array(freight, np.float64),  # as Offer.landed_unit_cost
             np.array(risk, dtype=np.float64),
             demand,
             np.array([f or 0.0 for f in fixed], dtype=np.float64),
