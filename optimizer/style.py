@@ -13,6 +13,7 @@ PERCENT = "0.0%"
 QUANTITY = "#,##0.00"
 INDEX = "0.000"
 RISK = "0.0"
+CHARTED = ("Country shares", "Frontier")  # sheets whose values a chart shows
 
 COLUMN_FORMATS = {
     **dict.fromkeys(

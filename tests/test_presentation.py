@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
+from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from pytest import approx
+from python_calamine import CalamineWorkbook
 
+from optimizer import write
 from optimizer.cli import main
+from optimizer.metrics import average_risk, country_amounts, hhi, material_cost, risk_weighted_hhi
 from optimizer.pipeline import load_problem
+from optimizer.report import (
+    comparison_table,
+    countries_table,
+    country_shares_table,
+    current_plan,
+    materials_table,
+)
 from optimizer.schema import SHEETS
+from optimizer.solve import Plan
 from optimizer.write import write_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "gallium.xlsx"
@@ -109,3 +124,151 @@ def test_formatting_never_changes_a_value(tmp_path: Path) -> None:
     back = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     for name, table in tables.items():
         pd.testing.assert_frame_equal(back[name], table, check_dtype=False, obj=name)
+
+
+class Kind(StrEnum):
+    CAP = "cap"
+
+
+HOSTILE_TEXT = [
+    "=1+1",
+    '=HYPERLINK("http://example.com","click")',
+    "http://example.com",
+    "  padded  ",
+    "_x0041_",
+    "a & b < c > d",
+    "tab\there",
+    "line\r\nbreak",
+    "bell\x07ring",
+    "lone \udcff surrogate",
+    "x" * 40_000,
+    "",
+    "ünïcödé ✓",
+    "123",
+    Kind.CAP,
+]
+
+
+def hostile_table() -> pd.DataFrame:
+    rows = len(HOSTILE_TEXT)
+    mixed: list[object] = [None, np.nan, pd.NA, True, np.bool_(False), 7, np.int64(-3), 2.5]
+    mixed += [math.inf, "=SUM(A1:A2)", -0.0, 1e300, np.float32(0.1), pd.Timestamp(2024, 1, 2)]
+    mixed.append(Kind.CAP)
+    return pd.DataFrame(
+        {
+            "text": HOSTILE_TEXT,
+            "quantity": np.linspace(-1e9, 1e9, rows) / 3,
+            "share": [0.125, np.nan, math.inf, -math.inf, *([1 / 3] * (rows - 4))],
+            "binding": [number % 2 == 0 for number in range(rows)],
+            "limits": np.arange(rows, dtype=np.int64) * 10**12,
+            "value": mixed,
+            "unit": pd.array(["a", None, *(["b"] * (rows - 2))], dtype="string"),
+        }
+    )
+
+
+def cells(path: Path, sheet: str) -> dict[str, tuple[str, str]]:
+    """Type and number format of every cell that is not blank, as openpyxl reads them."""
+    book = openpyxl.load_workbook(path)
+    return {
+        cell.coordinate: (cell.data_type, cell.number_format)
+        for row in book[sheet].iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+
+
+def values(path: Path, sheet: str) -> list[list[object]]:
+    """The values as calamine reads them (it decodes text escapes as Excel does; openpyxl
+    leaves those of inline strings as they are)."""
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
+def test_sheets_rendered_in_bulk_read_back_as_written_cell_by_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most sheets are rendered as XML in bulk, the Summary cell by cell by xlsxwriter: both
+    give the same cells, text stays text (never a formula or a link), blanks stay blank."""
+    tables = {"Allocation": hostile_table(), "Countries": hostile_table()}
+    bulk, by_cell = tmp_path / "bulk.xlsx", tmp_path / "cells.xlsx"
+    write_workbook(bulk, tables)
+    monkeypatch.setattr(write, "CELL_BY_CELL", {"Allocation", "Countries"})
+    write_workbook(by_cell, tables)
+    for sheet in tables:
+        assert cells(bulk, sheet) == cells(by_cell, sheet)
+        assert values(bulk, sheet) == values(by_cell, sheet)
+    kinds = cells(bulk, "Allocation")
+    assert {kind for kind, _ in kinds.values()} == {"s", "n", "b"}  # no formula
+    assert kinds["A2"] == ("s", "General") and kinds["F11"] == ("s", "#,##0.00")  # =SUM(..)
+    assert kinds["B2"] == ("n", "#,##0.00") and kinds["C2"] == ("n", "0.0%")
+    assert kinds["D2"] == ("b", "General")
+    assert {"C3", "C4", "F2", "F3", "F4", "F10", "G3"}.isdisjoint(kinds)  # NaN, inf, None, NA
+    read = values(bulk, "Allocation")
+    assert [row[0] for row in read[1:]] == [
+        "=1+1",
+        '=HYPERLINK("http://example.com","click")',
+        "http://example.com",
+        "  padded  ",
+        "_x0041_",
+        "a & b < c > d",
+        "tab\there",
+        "line\r\nbreak",
+        "bellring",  # a control character Excel cannot store, dropped
+        "lone ? surrogate",
+        "x" * write.EXCEL_MAX_TEXT,
+        "",
+        "ünïcödé ✓",
+        "123",
+        "cap",
+    ]
+    with zipfile.ZipFile(bulk) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:G16"/>' in sheet and '<autoFilter ref="A1:G16"/>' in sheet
+
+
+def test_report_tables_agree_with_the_metrics(output: Path) -> None:
+    """The tables, computed on arrays, give what the per-material metrics give for the plan
+    that was written."""
+    problem, _ = load_problem(EXAMPLE)
+    allocation = pd.read_excel(output, sheet_name="Allocation", engine="openpyxl")
+    number = {(o.material, o.supplier): o.index for o in problem.offers}
+    quantities = dict.fromkeys(range(len(problem.offers)), 0.0)
+    for row in allocation.itertuples():
+        quantities[number[row.material, row.supplier]] = row.quantity
+    plan = Plan(quantities, dict.fromkeys(problem.materials, 0.0), 0.0)
+    current = current_plan(problem)
+    assert current is not None
+    materials = materials_table(problem, plan, current, current).set_index("material")
+    for name in problem.materials:
+        row = materials.loc[name]
+        amounts = country_amounts(problem, plan, name)
+        assert row["supplied"] == approx(sum(amounts.values()))
+        assert row["cost"] == approx(material_cost(problem, plan, name))
+        assert row["avg_risk"] == approx(average_risk(problem, plan, name))
+        assert row["hhi"] == approx(hhi(amounts))
+        assert row["baseline_hhi"] == approx(hhi(country_amounts(problem, current, name)))
+        weighted = risk_weighted_hhi(problem, plan, name)
+        assert row["risk_weighted_hhi"] == approx(weighted) or weighted is None
+        assert row["current_cost"] == approx(material_cost(problem, current, name))
+    countries = countries_table(problem, plan)
+    expected = [
+        (name, country, approx(amount), approx(problem.country_cap(name, country)))
+        for name in problem.materials
+        for country, amount in country_amounts(problem, plan, name).items()
+    ]
+    columns = ["material", "country", "quantity", "cap"]
+    assert list(countries[columns].itertuples(index=False, name=None)) == expected
+    comparison = comparison_table(problem, plan, current)
+    for name in problem.materials:
+        now = country_amounts(problem, current, name)
+        then = country_amounts(problem, plan, name)
+        rows = comparison[comparison.material == name]
+        assert list(rows.country) == [*now, *(c for c in then if c not in now)]
+        assert list(rows.current_quantity) == [approx(now.get(c, 0.0)) for c in rows.country]
+        assert list(rows.quantity) == [approx(then.get(c, 0.0)) for c in rows.country]
+    shares = country_shares_table(problem, plan).set_index("material")
+    for name, material in problem.materials.items():
+        for country, amount in country_amounts(problem, plan, name).items():
+            column = country if country in shares.columns else "Other"
+            assert shares.loc[name, column] >= amount / material.quantity - 1e-12
+        assert shares.loc[name].sum() == approx(1.0)
