@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from optimizer.diagnostics import Diagnostic, error
 from optimizer.model import FAMILY_OF, Limit, LimitKind, Variant
 from optimizer.models import Problem
@@ -90,8 +92,9 @@ def _holding_back(problem: Problem, reach: SolveResult, material: str) -> list[s
     demand = problem.materials[material].quantity
     parts: list[str] = []
     capacity_offers: list[Limit] = []
-    for limit in reach.limits:
-        if limit.material not in (material, "") or abs(reach.duals.get(limit.name, 0.0)) < 1e-9:
+    duals = reach.duals if reach.duals is not None else np.zeros(len(reach.limits))
+    for limit, dual in zip(reach.limits, duals.tolist(), strict=True):
+        if limit.material not in (material, "") or abs(dual) < 1e-9:
             continue
         share = limit.bound / demand
         match limit.kind:

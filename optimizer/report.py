@@ -586,11 +586,12 @@ def constraints_table(
     problem: Problem,
     plan: Plan,
     limits: list[Limit],
-    duals: dict[str, float],
+    duals: np.ndarray | None,
     offers: OfferArrays | None = None,
 ) -> pd.DataFrame:
     """The binding limits, each with limit, value and slack in its unit, and its shadow price:
-    how much the objective falls per unit the limit is relaxed."""
+    how much the objective falls per unit the limit is relaxed (blank when the duals are not
+    known). `duals` holds the dual of each of `limits`, in their order."""
     offers = offers or OfferArrays.of(problem)
     data, x = offers.data, offers.of_plan(plan)
     kind = _ints(map(KIND_CODES.__getitem__, map(attrgetter("kind"), limits)))
@@ -622,7 +623,7 @@ def constraints_table(
     of_material = _floats(demand.get(name, np.nan) for name in material)  # "" spans them all
     per_material = np.isin(kind[kept], [KIND_CODES[k] for k in PER_MATERIAL_QUANTITY])
     names = [limit.name for limit in binding]
-    dual = _floats(duals.get(name, np.nan) for name in names)
+    dual = np.full(len(kept), np.nan) if duals is None else duals[kept]
     sign = np.where(group_min[kept], 1.0, -1.0)
     columns = [
         KIND_NAMES[kind[kept]].tolist(),

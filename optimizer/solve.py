@@ -69,7 +69,7 @@ class SolveResult:
     solver: str
     seconds: float
     plan: Plan | None = None
-    duals: dict[str, float] = field(default_factory=dict)  # Limit.name -> dual or reduced cost
+    duals: np.ndarray | None = None  # of each of `limits`, in their order; None if not known
     message: str = ""
     limits: list[Limit] = field(default_factory=list)  # the model's limits, for the report
 
@@ -133,7 +133,7 @@ class Session:
         else:
             solution = run_model(model, self.solver, self.time_limit, self.matrix)
         plan = plan_of(model, solution)
-        found: dict[str, float] = {}
+        found: np.ndarray | None = None
         if duals and plan is not None and solution.status is Status.OPTIMAL:
             if model.used:
                 fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
@@ -539,12 +539,13 @@ def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
     )
 
 
-def duals_of(model: SourcingModel, solution: Solution) -> dict[str, float]:
+def duals_of(model: SourcingModel, solution: Solution) -> np.ndarray | None:
     """Each limit's dual: its row's, or for a limit kept as a bound (capacity, a supplier cap)
     the reduced cost of its offer's variable, which belongs to the tighter of the two: a
-    supplier cap is kept as a bound only where it is below the capacity."""
+    supplier cap is kept as a bound only where it is below the capacity. In the order of
+    `model.limits`; None when the solver gave no duals."""
     if solution.row_duals is None or solution.col_duals is None:
-        return {}
+        return None
     limits = model.limits
     row = np.array([-1 if lim.row is None else lim.row for lim in limits], dtype=np.int64)
     offer = np.array([lim.offers[0] if lim.offers else -1 for lim in limits], dtype=np.int64)
@@ -553,6 +554,4 @@ def duals_of(model: SourcingModel, solution: Solution) -> dict[str, float]:
     capped[offer[~capacity & (row < 0)]] = True  # supplier caps kept as bounds
     column = model.quantity[np.maximum(offer, 0)] if len(offer) else offer
     reduced = np.where(capacity & capped[np.maximum(offer, 0)], 0.0, solution.col_duals[column])
-    duals = np.where(row >= 0, solution.row_duals[np.maximum(row, 0)], reduced)
-    names = [lim.kind + "[" + lim.material + "|" + lim.subject + "]" for lim in limits]
-    return dict(zip(names, duals.tolist(), strict=True))
+    return np.where(row >= 0, solution.row_duals[np.maximum(row, 0)], reduced)

@@ -173,8 +173,7 @@ def assert_plan(
 
 def binding(problem: Problem, result: SolveResult) -> pd.DataFrame:
     assert result.plan is not None
-    limits = build_model(problem).limits
-    return constraints_table(problem, result.plan, limits, result.duals)
+    return constraints_table(problem, result.plan, result.limits, result.duals)
 
 
 def shadow(problem: Problem, result: SolveResult, kind: str, subject: str) -> float:
