@@ -19,18 +19,19 @@ def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
     return np.array([plan.quantities[i] for i in range(len(problem.offers))], dtype=np.float64)
 
 
-def plan_cost(problem: Problem, plan: Plan) -> float:
-    """Landed cost plus the fixed costs of the offers used (no risk price, no penalty)."""
+def plan_cost(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
+    """Landed cost plus the fixed costs of the offers used (no risk price, no penalty);
+    `q`: the plan's quantities as an array, when already at hand."""
     data = OfferData.of(problem)
-    q = _quantities(problem, plan)
+    q = _quantities(problem, plan) if q is None else q
     return float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
 
 
-def plan_objective(problem: Problem, plan: Plan) -> float:
-    risk_price = problem.settings.risk_price
-    risk = float(OfferData.of(problem).risk @ _quantities(problem, plan))
+def plan_objective(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
+    q = _quantities(problem, plan) if q is None else q
+    risk = float(OfferData.of(problem).risk @ q)
     penalty = (problem.settings.shortfall_penalty or 0.0) * sum(plan.shortfall.values())
-    return plan_cost(problem, plan) + risk_price * risk + penalty
+    return plan_cost(problem, plan, q) + problem.settings.risk_price * risk + penalty
 
 
 def verify(problem: Problem, plan: Plan) -> list[str]:
@@ -69,7 +70,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     embargoed = np.array([o.embargoed for o in offers], dtype=bool)
     upper = np.where(embargoed, 0.0, np.minimum(capacity, demand[material]))
     share_cap = np.array([m.max_supplier_share for m in materials])[material] * demand[material]
-    minimum = np.array([o.min_order or 0.0 for o in offers], dtype=np.float64)
+    minimum = data.min_order
     offer_tol = tol[material]
     outside = (q < -offer_tol) | (q > upper + offer_tol)
     above_share = q > share_cap + offer_tol
@@ -153,7 +154,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                 problems.append(
                     f"{countries[c]}: {amount / total:.4%} of total spend, above the cap"
                 )
-    objective = plan_objective(problem, plan)
+    objective = plan_objective(problem, plan, q)
     if objective > plan.objective + TOLERANCE * max(1.0, abs(plan.objective)):
         problems.append(f"the plan costs {objective:g}, more than the solver's {plan.objective:g}")
     return problems
