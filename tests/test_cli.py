@@ -349,16 +349,17 @@ def test_missing_path_is_reported_and_the_rest_still_runs(
 
 
 def test_without_paths_reads_inputs_and_writes_outputs(
-    tmp_path: Path, simple_sheets: Sheets
+    tmp_path: Path, simple_sheets: Sheets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        Path("inputs").mkdir()
-        make_workbook(Path("inputs/plan.xlsx"), simple_sheets)
-        result = runner.invoke(main, ["run"])
-        assert result.exit_code == 0, result.output
-        written = Path(cwd) / "outputs" / "plan_allocation.xlsx"
-        assert summary(read_output(written))["status"] == "optimal"
+    monkeypatch.chdir(tmp_path)
+    cwd = tmp_path
+    Path("inputs").mkdir()
+    make_workbook(Path("inputs/plan.xlsx"), simple_sheets)
+    result = runner.invoke(main, ["run"])
+    assert result.exit_code == 0, result.output
+    written = Path(cwd) / "outputs" / "plan_allocation.xlsx"
+    assert summary(read_output(written))["status"] == "optimal"
 
 
 def test_unavailable_solver_does_not_stop_the_batch(
@@ -612,38 +613,40 @@ def test_bad_option_values_are_usage_errors_that_write_nothing(
 
 
 def test_validate_reports_every_error_with_its_cell_and_writes_nothing(
-    tmp_path: Path, simple_sheets: Sheets
+    tmp_path: Path, simple_sheets: Sheets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sheets = invalid_sheets(simple_sheets)  # Offers!D2 'lots'
     sheets["Offers"][2][4] = "1,200"  # Offers!E3: thousands separator
     sheets["Demand"][1][1] = 0  # Demand!B2: quantity must be above 0
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        make_workbook(Path("bad.xlsx"), sheets)
-        before = snapshot(Path(cwd))
-        result = runner.invoke(main, ["validate", "bad.xlsx"])
-        assert result.exit_code == 2, result.output
-        for where in ("Offers!D2", "Offers!E3", "Demand!B2"):
-            assert where in result.output, result.output
-        assert "lots" in result.output and "1,200" in result.output
-        assert "Traceback" not in result.output
-        assert snapshot(Path(cwd)) == before
-        assert sorted(p.name for p in Path(cwd).iterdir()) == ["bad.xlsx"]
+    monkeypatch.chdir(tmp_path)
+    cwd = tmp_path
+    make_workbook(Path("bad.xlsx"), sheets)
+    before = snapshot(Path(cwd))
+    result = runner.invoke(main, ["validate", "bad.xlsx"])
+    assert result.exit_code == 2, result.output
+    for where in ("Offers!D2", "Offers!E3", "Demand!B2"):
+        assert where in result.output, result.output
+    assert "lots" in result.output and "1,200" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(Path(cwd)) == before
+    assert sorted(p.name for p in Path(cwd).iterdir()) == ["bad.xlsx"]
 
 
 def test_validate_accepts_a_valid_workbook_and_writes_nothing(
-    tmp_path: Path, simple_sheets: Sheets
+    tmp_path: Path, simple_sheets: Sheets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        make_workbook(Path("ok.xlsx"), simple_sheets)
-        before = snapshot(Path(cwd))
-        result = runner.invoke(main, ["validate", "ok.xlsx"])
-        assert result.exit_code == 0, result.output
-        assert "ok.xlsx" in result.output
-        assert "error" not in result.output.lower()
-        assert snapshot(Path(cwd)) == before
-        assert sorted(p.name for p in Path(cwd).iterdir()) == ["ok.xlsx"]
+    monkeypatch.chdir(tmp_path)
+    cwd = tmp_path
+    make_workbook(Path("ok.xlsx"), simple_sheets)
+    before = snapshot(Path(cwd))
+    result = runner.invoke(main, ["validate", "ok.xlsx"])
+    assert result.exit_code == 0, result.output
+    assert "ok.xlsx" in result.output
+    assert "error" not in result.output.lower()
+    assert snapshot(Path(cwd)) == before
+    assert sorted(p.name for p in Path(cwd).iterdir()) == ["ok.xlsx"]
 
 
 def test_template_has_every_input_sheet_column_and_setting(tmp_path: Path) -> None:
