@@ -132,9 +132,9 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
         if penalty is None
         else dict(zip(problem.materials, np.maximum(left, 0.0).tolist(), strict=True))
     )
-    plan = Plan(dict(enumerate(quantities.tolist())), shortfall, 0.0)
+    plan = Plan(dict(enumerate(quantities.tolist())), shortfall, 0.0, array=quantities)
     objective = plan_cost(problem, plan) + (penalty or 0.0) * sum(shortfall.values())
-    plan = Plan(plan.quantities, shortfall, objective)
+    plan = Plan(plan.quantities, shortfall, objective, array=quantities)
     return SolveResult(Status.OPTIMAL, "none", time.perf_counter() - started, plan)
 
 

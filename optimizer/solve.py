@@ -61,6 +61,7 @@ class Plan:
     shortfall: dict[str, float]
     objective: float
     relaxation: dict[str, float] = field(default_factory=dict)  # Limit.name -> e_l, when relaxed
+    array: np.ndarray | None = field(default=None, compare=False, repr=False)  # quantities
 
 
 @dataclass(frozen=True)
@@ -536,6 +537,7 @@ def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
         read(model.shortfall),
         solution.objective,
         read(model.relaxation),
+        quantities,
     )
 
 

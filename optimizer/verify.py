@@ -16,6 +16,9 @@ TOLERANCE = 1e-6
 
 
 def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
+    """The plan's quantities in offer order."""
+    if plan.array is not None and len(plan.array) == len(problem.offers):
+        return plan.array
     return np.array([plan.quantities[i] for i in range(len(problem.offers))], dtype=np.float64)
 
 
@@ -100,17 +103,16 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
         material * size + country, return_index=True, return_inverse=True
     )
     amounts = np.bincount(inverse, weights=q, minlength=len(keys))
-    for k in range(len(keys)):
-        m, c = int(keys[k] // size), int(keys[k] % size)
-        if amounts[k] > problem.country_cap(names[m], countries[c]) * demand[m] + tol[m]:
-            found.append(
-                (
-                    m,
-                    3,
-                    int(first[k]),
-                    f"{names[m]}: {countries[c]} supplies {amounts[k]:g}, above its cap",
-                )
-            )
+    pair_material, pair_country = keys // size, keys % size
+    own = [problem.countries.get(c) for c in countries]
+    own_cap = np.array([1.0 if c is None or c.max_share is None else c.max_share for c in own])
+    material_cap = np.array([m.max_country_share for m in materials])
+    cap = np.minimum(material_cap[pair_material], own_cap[pair_country])  # the lower applies
+    above = amounts > cap * demand[pair_material] + tol[pair_material]
+    for k in np.flatnonzero(above).tolist():
+        m, c = int(pair_material[k]), int(pair_country[k])
+        text = f"{names[m]}: {countries[c]} supplies {amounts[k]:g}, above its cap"
+        found.append((m, 3, int(first[k]), text))
 
     if problem.groups:
         groups = list(problem.groups)
