@@ -283,6 +283,9 @@ class OfferData(NamedTuple):
     demand: np.ndarray  # D_m of the offer's material
     fixed_cost: np.ndarray
     min_order: np.ndarray
+    capacity: np.ndarray  # inf where blank
+    embargoed: np.ndarray
+    suppliers: list[str]
 
     @classmethod
     def of(cls, problem: Problem) -> OfferData:
@@ -315,18 +318,20 @@ class OfferData(NamedTuple):
             "risk",
             "fixed_cost",
             "min_order",
+            "supplier",
         )
         offers = problem.offers
-        columns = list(zip(*map(fields, offers), strict=True)) or [()] * 10
+        columns = list(zip(*map(fields, offers), strict=True)) or [()] * 11
         materials, country_names, capacity, embargoed, price, tariff, freight, *rest = columns
-        risk, fixed, minimum = rest
+        risk, fixed, minimum, suppliers = rest
         countries = list(dict.fromkeys(country_names))
         country_number = {name: k for k, name in enumerate(countries)}
         quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
         material = np.array([number[m] for m in materials], dtype=np.int64)
         demand = quantity[material] if len(offers) else np.zeros(0)
         most = np.array([np.inf if c is None else c for c in capacity], dtype=np.float64)
-        upper = np.where(np.array(embargoed, dtype=bool), 0.0, np.fmin(most, demand))
+        barred = np.array(embargoed, dtype=bool)
+        upper = np.where(barred, 0.0, np.fmin(most, demand))
         landed = np.array(price, np.float64) * (1 + np.array(tariff, np.float64))
         return cls(
             material,
@@ -338,6 +343,9 @@ class OfferData(NamedTuple):
             demand,
             np.array([f or 0.0 for f in fixed], dtype=np.float64),
             np.array([m or 0.0 for m in minimum], dtype=np.float64),
+            most,
+            barred,
+            list(suppliers),
         )
 
 
@@ -444,11 +452,13 @@ def add_demand(model: SourcingModel, data: OfferData) -> None:
 
 def add_capacity_limits(model: SourcingModel, data: OfferData) -> None:
     r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost)."""
-    demand = data.demand.tolist()
+    offers = np.flatnonzero(~data.embargoed & (data.capacity <= data.demand))
+    names = list(model.problem.materials)
+    materials, capacity = data.material[offers].tolist(), data.capacity[offers].tolist()
+    suppliers = data.suppliers
     model.limits.extend(
-        Limit(LimitKind.CAPACITY, o.material, o.supplier, (o.index,), o.capacity)
-        for o in model.problem.offers
-        if o.capacity is not None and not o.embargoed and o.capacity <= demand[o.index]
+        Limit(LimitKind.CAPACITY, names[m], suppliers[o], (o,), c)
+        for o, m, c in zip(offers.tolist(), materials, capacity, strict=True)
     )
 
 
