@@ -118,9 +118,10 @@ class Matrix:
     def rows(self) -> int:
         return len(self.row_lower)
 
-
-def _names(blocks: tuple[tuple[str, int], ...]) -> list[str]:
-    return [f"{prefix}_{k}" for prefix, count in blocks for k in range(count)]
+    def names(self, of_rows: bool = False) -> list[str]:
+        """The columns' (or rows') names: each block's prefix and a number within the block."""
+        blocks = self.row_names if of_rows else self.col_names
+        return [f"{prefix}_{k}" for prefix, count in blocks for k in range(count)]
 
 
 @dataclass

@@ -401,7 +401,7 @@ def to_pulp(matrix: Matrix) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list
     import pulp
 
     problem = pulp.LpProblem("sourcing", pulp.LpMinimize)
-    names = [f"{prefix}_{k}" for prefix, count in matrix.col_names for k in range(count)]
+    names = matrix.names()
     variables = [
         problem.add_variable(
             name,
@@ -417,7 +417,7 @@ def to_pulp(matrix: Matrix) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list
             strict=True,
         )
     ]
-    row_names = [f"{prefix}_{k}" for prefix, count in matrix.row_names for k in range(count)]
+    row_names = matrix.names(of_rows=True)
     constraints: list[list[Any]] = []
     rows: dict[str, pulp.LpConstraint] = {}
     start, index, value = matrix.start.tolist(), matrix.index.tolist(), matrix.value.tolist()
