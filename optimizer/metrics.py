@@ -28,31 +28,12 @@ def hhi(amounts: dict[str, float], weights: dict[str, float] | None = None) -> f
     )
 
 
-def risk_weighted_hhi(problem: Problem, plan: Plan, material: str) -> float | None:
-    """Sum over countries of share squared times risk/100 (the EU supply-risk idea), when every
-    supplying country has a risk score in the Countries sheet."""
-    amounts = country_amounts(problem, plan, material)
-    risks = {c: problem.countries[c].risk if c in problem.countries else None for c in amounts}
-    if any(r is None for r in risks.values()):
-        return None
-    return hhi(amounts, {c: (r or 0.0) / 100 for c, r in risks.items()})
-
-
 def average_risk(problem: Problem, plan: Plan, material: str) -> float | None:
     offers = problem.offers_by_material[material]
     supplied = sum(plan.quantities[o.index] for o in offers)
     if supplied <= ZERO:
         return None
     return sum(o.risk * plan.quantities[o.index] for o in offers) / supplied
-
-
-def material_cost(problem: Problem, plan: Plan, material: str) -> float:
-    """Landed cost plus the fixed costs of the offers used, for one material."""
-    return sum(
-        plan.quantities[o.index] * o.landed_unit_cost
-        + (o.fixed_cost or 0.0) * (plan.quantities[o.index] > ZERO)
-        for o in problem.offers_by_material[material]
-    )
 
 
 def worst(values: list[float | None]) -> float | None:
