@@ -30,6 +30,7 @@ from optimizer.model import (
     Limit,
     LimitKind,
     Matrix,
+    OfferData,
     SourcingModel,
     Variant,
     build_model,
@@ -112,9 +113,7 @@ class Session:
         self, problem: Problem, solver: str, time_limit: float, variant: Variant = CHEAPEST
     ) -> None:
         if solver not in SOLVERS:
-            raise SolverUnavailable(
-                f"Unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}."
-            )
+            raise _unknown(solver)
         self.problem, self.solver, self.time_limit, self.variant = (
             problem,
             solver,
@@ -160,7 +159,7 @@ class Session:
         rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
         bounded = [lim.offers[0] for lim in limits if lim.row is None]  # caps kept as bounds
         columns = self.model.quantity[bounded].astype(np.int32)
-        upper = np.array([self.problem.upper_bound(self.problem.offers[i]) for i in bounded])
+        upper = OfferData.of(self.problem).upper[bounded]  # without the caps
         free = np.full(len(rows), _inf())
         highs = self._highs
         highs.changeRowsBounds(len(rows), rows, -free, free)
@@ -199,7 +198,11 @@ def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True)
         return _run_highs(_highs(matrix, time_limit, mip), time_limit)
     if solver == "cbc":
         return _run_cbc(matrix, time_limit, mip)
-    raise SolverUnavailable(f"Unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
+    raise _unknown(solver)
+
+
+def _unknown(solver: str) -> SolverUnavailable:
+    return SolverUnavailable(f"Unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
 
 
 def _by_material(
@@ -249,36 +252,29 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
 def _run_parts(
     matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
 ) -> Solution:
-    """Solve each material's sub-model within what is left of the time limit; the whole is
-    optimal only if every part is, and has a plan only if every part has one."""
+    """Solve each material's integer sub-model within what is left of the time limit; the whole
+    is optimal only if every part is, and has a plan only if every part has one. (Its duals
+    come from the linear model with the choices fixed, so none are kept here.)"""
     started = time.perf_counter()
     values = np.zeros(matrix.columns)
-    row_duals, col_duals = np.zeros(matrix.rows), np.zeros(matrix.columns)
-    objective, worst = matrix.offset, Solution(Status.OPTIMAL)
-    rank = [Status.OPTIMAL, Status.TIME_LIMIT, Status.INFEASIBLE, Status.ERROR]
+    objective, proven = matrix.offset, True
     for columns, rows in parts:
         remaining = time_limit - (time.perf_counter() - started)
-        if remaining <= 0:
-            return Solution(Status.TIME_LIMIT, _no_plan_in_time(time_limit))
-        part = _run_matrix_quietly(_part(matrix, columns, rows), solver, remaining)
-        if rank.index(part.status) > rank.index(worst.status):
-            worst = part
+        part = (
+            run_matrix(_part(matrix, columns, rows), solver, remaining)
+            if remaining > 0
+            else Solution(Status.TIME_LIMIT)
+        )
         if part.values is None:
-            return replace(part, message=part.message or worst.message)
+            if part.status is Status.TIME_LIMIT:  # the limit the analyst set, not what was left
+                return Solution(Status.TIME_LIMIT, _no_plan_in_time(time_limit))
+            return part
         values[columns] = part.values
         objective += part.objective
-        if part.row_duals is not None and part.col_duals is not None:
-            row_duals[rows], col_duals[columns] = part.row_duals, part.col_duals
-    if worst.status is Status.TIME_LIMIT:
+        proven = proven and part.status is Status.OPTIMAL
+    if not proven:
         return Solution(Status.TIME_LIMIT, _not_proven(time_limit), values, objective)
-    return Solution(worst.status, worst.message, values, objective, row_duals, col_duals)
-
-
-def _run_matrix_quietly(matrix: Matrix, solver: str, time_limit: float) -> Solution:
-    solution = run_matrix(matrix, solver, time_limit)
-    if solution.status is Status.TIME_LIMIT and solution.values is None:
-        return replace(solution, message=_no_plan_in_time(time_limit))
-    return solution
+    return Solution(Status.OPTIMAL, "", values, objective)
 
 
 def _not_proven(time_limit: float) -> str:
