@@ -232,8 +232,7 @@ class OfferArrays:
         """The plan's quantity of every offer, by Offer.index (its position)."""
         known = self.known.get(id(plan))
         if known is None or known[0] is not plan:
-            count = len(self.data.material)
-            x = np.fromiter(map(plan.quantities.__getitem__, range(count)), float, count)
+            x = plan.in_offer_order(len(self.data.material))
             known = self.known[id(plan)] = (plan, x)
         return known[1]
 

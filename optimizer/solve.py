@@ -64,6 +64,12 @@ class Plan:
     relaxation: dict[str, float] = field(default_factory=dict)  # Limit.name -> e_l, when relaxed
     array: np.ndarray | None = field(default=None, compare=False, repr=False)  # quantities
 
+    def in_offer_order(self, offers: int) -> np.ndarray:
+        """The quantities as an array, by offer index."""
+        if self.array is not None and len(self.array) == offers:
+            return self.array
+        return np.fromiter(map(self.quantities.__getitem__, range(offers)), float, offers)
+
 
 @dataclass(frozen=True)
 class SolveResult:

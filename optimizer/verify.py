@@ -16,10 +16,7 @@ TOLERANCE = 1e-6
 
 
 def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
-    """The plan's quantities in offer order."""
-    if plan.array is not None and len(plan.array) == len(problem.offers):
-        return plan.array
-    return np.array([plan.quantities[i] for i in range(len(problem.offers))], dtype=np.float64)
+    return plan.in_offer_order(len(problem.offers))
 
 
 def plan_cost(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
