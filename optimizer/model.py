@@ -503,15 +503,13 @@ def add_country_caps(model: SourcingModel, data: OfferData) -> None:
     country's own cap)."""
     problem = model.problem
     pairs, offers_of = _grouped(data.material, data.country, len(data.countries))
-    material_cap = [m.max_country_share for m in problem.materials.values()]
-    own = [problem.countries.get(c) for c in data.countries]
-    own_cap = [1.0 if c is None or c.max_share is None else c.max_share for c in own]
-    demand = [m.quantity for m in problem.materials.values()]
+    materials = list(problem.materials.items())
     rows = []
     for (m, c), offers in zip(pairs, offers_of, strict=True):
-        cap = min(material_cap[m], own_cap[c])
+        name, material = materials[m]
+        cap = problem.country_cap(name, data.countries[c])
         if cap < FULL_SHARE:
-            rows.append((m, c, offers, cap * demand[m]))
+            rows.append((m, c, offers, cap * material.quantity))
     _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
 
 
