@@ -60,9 +60,13 @@ class Analysis:
     @property
     def family_costs(self) -> list[FamilyCost]:
         """The cost of each family of limits, once its thread has worked them out."""
+        self.wait()
+        return self.known
+
+    def wait(self) -> None:
+        """Until the thread working out the family costs is done."""
         if self.pending is not None:
             self.known, self.pending = self.pending.result(), None
-        return self.known
 
 
 def analyse(problem: Problem, result: SolveResult, session: Session, workers: int = 1) -> Analysis:
@@ -85,7 +89,7 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
         for scenario in problem.scenarios
     ]
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
-        analysis.family_costs  # noqa: B018  (no process is forked while a thread solves)
+        analysis.wait()  # no process is forked while a thread solves
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
             analysis.scenarios = list(pool.map(run_scenario, *zip(*jobs, strict=True)))

@@ -244,7 +244,7 @@ def _solve_and_report(
     diagnostics = sorted([*diagnostics, *extra], key=lambda d: LEVEL_ORDER[d.level])
     if result is not solved:  # the plan failed its check: nothing may be compared with it
         with watch.lap("analyse"):
-            analysis.family_costs  # noqa: B018  (one thread at a time uses the session)
+            analysis.wait()  # one thread at a time uses the session
             analysis = analyse(problem, result, session, options.workers)
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
     with watch.lap("report"):
