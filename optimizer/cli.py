@@ -10,9 +10,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.diagnostics import InvalidWorkbook, Level
-from optimizer.pipeline import (
-    EXIT_CODES,
+from optimizer.batch.pipeline import (
     Outcome,
     RunOptions,
     find_workbooks,
@@ -22,10 +20,12 @@ from optimizer.pipeline import (
     process_workbook,
     still_changing,
 )
-from optimizer.progress import Progress, in_order
-from optimizer.solve import SOLVERS, Status
-from optimizer.template import write_template
-from optimizer.write import claim, remove_stale_files
+from optimizer.batch.progress import Progress, in_order
+from optimizer.contract.diagnostics import InvalidWorkbook, Level
+from optimizer.contract.status import EXIT_CODES, Status
+from optimizer.model.solve import SOLVERS
+from optimizer.writing.template import write_template
+from optimizer.writing.xlsx import claim, remove_stale_files
 
 DEFAULT_INPUTS = Path("inputs")
 DEFAULT_OUTPUTS = Path("outputs")

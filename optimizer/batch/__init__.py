@@ -1,0 +1,1 @@
+"""One workbook end to end, and a batch of them: locally, in worker processes or on Dask."""

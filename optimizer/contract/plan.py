@@ -1,0 +1,26 @@
+"""A plan: how much each offer supplies and what is left unmet, as the solver returned it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ZERO = 1e-9  # quantities this small are read as nothing
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Quantities by offer index and shortfall by material, as the solver returned them."""
+
+    quantities: dict[int, float]
+    shortfall: dict[str, float]
+    objective: float
+    relaxation: dict[str, float] = field(default_factory=dict)  # Limit.name -> e_l, when relaxed
+    array: np.ndarray | None = field(default=None, compare=False, repr=False)  # quantities
+
+    def in_offer_order(self, offers: int) -> np.ndarray:
+        """The quantities as an array, by offer index."""
+        if self.array is not None and len(self.array) == offers:
+            return self.array
+        return np.fromiter(map(self.quantities.__getitem__, range(offers)), float, offers)

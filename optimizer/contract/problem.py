@@ -1,0 +1,260 @@
+"""The typed inputs of a validated workbook, every default resolved: offers, materials,
+countries, groups, settings and scenarios, gathered in a `Problem`, with the offers' data as
+arrays (`OfferData`) for the model, the check of a plan and the report."""
+
+from __future__ import annotations
+
+import operator
+from collections import deque
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from itertools import repeat
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from optimizer.contract import rules
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Settings(Row):
+    """The Settings sheet, after validation (see `optimizer.contract.schema.SETTING_SPECS`)."""
+
+    max_country_share: float = 1.0
+    max_supplier_share: float = 1.0
+    max_avg_risk: float | None = None
+    risk_price: float = 0.0
+    max_country_spend_share: float | None = None
+    shortfall_penalty: float | None = None
+    solver: str = "highs"
+    time_limit: float = 60.0
+    frontier_points: int | None = None
+
+
+class Offer(Row):
+    """One offer with every default resolved; `index` is its position in `Problem.offers`."""
+
+    index: int
+    supplier: str
+    country: str
+    material: str
+    unit_price: float
+    capacity: float | None
+    freight: float
+    tariff: float
+    risk: float
+    min_order: float | None
+    fixed_cost: float | None
+    current_quantity: float | None
+    embargoed: bool
+    row: int  # Excel row in the Offers sheet
+
+    @property
+    def landed_unit_cost(self) -> float:
+        return rules.landed_unit_cost(self.unit_price, self.tariff, self.freight)
+
+
+class Material(Row):
+    """One material's demand with its caps resolved against the settings."""
+
+    name: str
+    quantity: float
+    max_country_share: float
+    max_supplier_share: float
+    max_avg_risk: float | None
+    max_suppliers: int | None
+    row: int
+    quantity_cell: str = ""  # where the demand stands, e.g. "B3"
+
+
+class Country(Row):
+    name: str
+    max_share: float | None
+    group: str | None
+    risk: float | None = None  # the Countries sheet's risk score, for governance-weighted HHI
+
+
+class Group(Row):
+    name: str
+    max_share: float | None
+    min_share: float | None
+
+
+class Disruption(Row):
+    """One row of a scenario: which offers it hits and how. Blank country, supplier and material
+    mean every offer."""
+
+    country: str | None
+    supplier: str | None
+    material: str | None
+    capacity_factor: float
+    price_factor: float
+
+    def hits(self, offer: Offer) -> bool:
+        return (
+            self.country in (None, offer.country)
+            and self.supplier in (None, offer.supplier)
+            and self.material in (None, offer.material)
+        )
+
+
+class Scenario(Row):
+    name: str
+    disruptions: list[Disruption]
+
+
+class Problem(BaseModel):
+    """Everything the optimiser needs, validated and resolved, keyed by the workbook's own names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    offers: list[Offer]
+    materials: dict[str, Material]
+    countries: dict[str, Country]
+    groups: dict[str, Group]
+    settings: Settings
+    scenarios: list[Scenario] = []
+
+    @cached_property
+    def offers_by_material(self) -> dict[str, list[Offer]]:
+        by_material: dict[str, list[Offer]] = {name: [] for name in self.materials}
+        for offer in self.offers:
+            by_material[offer.material].append(offer)
+        return by_material
+
+    @cached_property
+    def data(self) -> OfferData:
+        """The offers' data as arrays, made once per problem: the model, the check of a plan and
+        the report all read them."""
+        return OfferData.of(self)
+
+    def country_cap(self, material: str, country: str) -> float:
+        """The cap on `country`'s share of `material` (`rules.country_cap`)."""
+        own = self.countries[country].max_share if country in self.countries else None
+        return float(
+            rules.country_cap(
+                self.materials[material].max_country_share, np.nan if own is None else own
+            )
+        )
+
+    def group_of(self, country: str) -> str | None:
+        entry = self.countries.get(country)
+        return entry.group if entry is not None and entry.group in self.groups else None
+
+    def replace(self, **changes: object) -> Problem:
+        """A new problem with some fields changed (never a copy that shares cached values)."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return Problem.model_validate({**fields, **changes})
+
+
+def construct_all(model: type[M], **columns: Sequence[Any]) -> list[M]:
+    """One `model` per row of `columns` (the values of every field, row by row), from values
+    that are already valid and of the field's type: what `model.model_construct(**row)` makes,
+    without its work per field, which would cost more than the rest of validation.
+
+    The models are frozen, so they share one set of the fields set (pydantic copies it before a
+    change). Each step runs as a `map`, in C, which is faster than a loop."""
+    names = tuple(model.model_fields)
+    count = len(columns[names[0]]) if names[0] in columns else 0
+    if set(columns) != set(names) or any(len(values) != count for values in columns.values()):
+        raise TypeError(f"{model.__name__} needs as many values of each of the fields {names}")
+    if not model.model_config.get("frozen"):
+        raise TypeError(f"{model.__name__} is not frozen")
+    rows = zip(*(columns[name] for name in names), strict=True)
+    fields = list(map(dict.copy, repeat(dict.fromkeys(names), count)))
+    _run(map(dict.update, fields, map(zip, repeat(names), rows)))
+    instances = list(map(model.__new__, repeat(model, count)))
+    for attribute, values in (
+        ("__dict__", fields),
+        ("__pydantic_fields_set__", repeat(set(names))),
+        ("__pydantic_extra__", repeat(None)),
+        ("__pydantic_private__", repeat(None)),
+    ):
+        _run(map(object.__setattr__, instances, repeat(attribute), values))
+    return instances
+
+
+def _run(steps: Iterator[object]) -> None:
+    deque(steps, maxlen=0)
+
+
+class OfferData(NamedTuple):
+    """The offers' data as arrays, in offer order (offer.index is the position)."""
+
+    material: np.ndarray  # material number, in the order of `problem.materials`
+    country: np.ndarray  # country number, in order of first appearance
+    countries: list[str]
+    upper: np.ndarray  # u_o
+    landed: np.ndarray
+    risk: np.ndarray
+    demand: np.ndarray  # D_m of the offer's material
+    fixed_cost: np.ndarray
+    min_order: np.ndarray
+    capacity: np.ndarray  # inf where blank
+    embargoed: np.ndarray
+    suppliers: list[str]
+    material_cap: np.ndarray  # per material: its max_country_share, else the default
+    own_cap: np.ndarray  # per country of `countries`: its own max_share, NaN when it has none
+
+    def country_cap(self, material: np.ndarray, country: np.ndarray) -> np.ndarray:
+        """The cap on each (material number, country number)'s share (`rules.country_cap`)."""
+        return rules.country_cap(self.material_cap[material], self.own_cap[country])
+
+    @classmethod
+    def of(cls, problem: Problem) -> OfferData:
+        """The arrays of `problem` (read them as `problem.data`, made once per problem)."""
+        number = {name: k for k, name in enumerate(problem.materials)}
+        fields = operator.attrgetter(
+            "material",
+            "country",
+            "capacity",
+            "embargoed",
+            "unit_price",
+            "tariff",
+            "freight",
+            "risk",
+            "fixed_cost",
+            "min_order",
+            "supplier",
+        )
+        offers = problem.offers
+        columns = list(zip(*map(fields, offers), strict=True)) or [()] * 11
+        materials, country_names, capacity, embargoed, price, tariff, freight, *rest = columns
+        risk, fixed, minimum, suppliers = rest
+        countries = list(dict.fromkeys(country_names))
+        country_number = {name: k for k, name in enumerate(countries)}
+        quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
+        material = np.array([number[m] for m in materials], dtype=np.int64)
+        demand = quantity[material] if len(offers) else np.zeros(0)
+        most = np.array([np.inf if c is None else c for c in capacity], dtype=np.float64)
+        barred = np.array(embargoed, dtype=bool)
+        own = [problem.countries.get(c) for c in countries]
+        return cls(
+            material,
+            np.array([country_number[c] for c in country_names], dtype=np.int64),
+            countries,
+            rules.most_supplied(most, demand, barred).reshape(-1),
+            rules.landed_unit_cost(
+                np.array(price, np.float64),
+                np.array(tariff, np.float64),
+                np.array(freight, np.float64),
+            ),
+            np.array(risk, dtype=np.float64),
+            demand,
+            np.array([f or 0.0 for f in fixed], dtype=np.float64),
+            np.array([m or 0.0 for m in minimum], dtype=np.float64),
+            most,
+            barred,
+            list(suppliers),
+            np.array([m.max_country_share for m in problem.materials.values()], dtype=np.float64),
+            np.array(
+                [np.nan if c is None or c.max_share is None else c.max_share for c in own],
+                dtype=np.float64,
+            ),
+        )

@@ -1,0 +1,653 @@
+"""Turn a solved problem into the output tables of the contract (plain pandas DataFrames)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.contract.diagnostics import Diagnostic
+from optimizer.contract.plan import ZERO, Plan
+from optimizer.contract.problem import OfferData, Problem
+from optimizer.contract.status import SolveStatus, Status
+from optimizer.insight.analysis import Analysis, FamilyCost, Frontier
+from optimizer.insight.scenarios import ScenarioOutcome
+from optimizer.model.build import Limit, LimitKind
+from optimizer.model.solve import SolveResult
+from optimizer.model.verify import plan_cost
+
+BINDING = 1e-6  # relative slack under which a limit counts as binding
+
+SUMMARY_COLUMNS = ["item", "value"]
+ALLOCATION_COLUMNS = [
+    "material",
+    "supplier",
+    "country",
+    "quantity",
+    "share",
+    "landed_unit_cost",
+    "cost",
+    "unit_price",
+    "tariff",
+    "freight",
+    "risk",
+    "fixed_cost",
+]
+MATERIALS_COLUMNS = [
+    "material",
+    "demand",
+    "supplied",
+    "shortfall",
+    "cost",
+    "avg_risk",
+    "hhi",
+    "baseline_hhi",
+    "risk_weighted_hhi",
+    "baseline_risk_weighted_hhi",
+]
+COUNTRIES_COLUMNS = ["material", "country", "quantity", "share", "cap", "binding"]
+CONSTRAINTS_COLUMNS = [
+    "constraint",
+    "material",
+    "subject",
+    "limit",
+    "value",
+    "slack",
+    "shadow_price",
+    "unit",
+    "limit_share",
+    "id",
+]
+DIAGNOSTICS_COLUMNS = ["level", "sheet", "cell", "message"]
+CURRENT_MATERIAL_COLUMNS = ["current_cost", "current_avg_risk", "current_hhi"]
+COMPARISON_COLUMNS = [
+    "material",
+    "country",
+    "current_quantity",
+    "current_share",
+    "quantity",
+    "share",
+    "change",
+]
+LIMITS_COST_COLUMNS = [
+    "family",
+    "limits",
+    "status_without",
+    "total_cost_without",
+    "cost",
+    "share_of_total_cost",
+]
+SCENARIOS_COLUMNS = [
+    "scenario",
+    "status",
+    "total_cost",
+    "cost_change",
+    "base_plan_shortfall",
+    "shortfall",
+]
+FRONTIER_COLUMNS = [
+    "status",
+    "total_cost",
+    "avg_risk",
+    "hhi",
+    "base_plan",
+    "objective",
+    "shortfall",
+]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the Summary says about the run itself."""
+
+    input_file: str
+    input_sha256: str
+
+
+def summary_table(info: RunInfo, rows: list[tuple[str, object]]) -> pd.DataFrame:
+    head = [("input_file", info.input_file), ("input_sha256", info.input_sha256)]
+    return pd.DataFrame(rows[:1] + head + rows[1:], columns=SUMMARY_COLUMNS)
+
+
+def diagnostics_table(diagnostics: list[Diagnostic]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(str(d.level), d.sheet, d.cell, d.message) for d in diagnostics],
+        columns=DIAGNOSTICS_COLUMNS,
+    )
+
+
+def invalid_tables(
+    info: RunInfo, diagnostics: list[Diagnostic], solver: str | None = None
+) -> dict[str, pd.DataFrame]:
+    return _status_only(info, Status.INVALID, diagnostics, solver)
+
+
+def error_tables(
+    info: RunInfo, diagnostics: list[Diagnostic], solver: str | None = None
+) -> dict[str, pd.DataFrame]:
+    return _status_only(info, Status.ERROR, diagnostics, solver)
+
+
+def _status_only(
+    info: RunInfo, status: Status, diagnostics: list[Diagnostic], solver: str | None
+) -> dict[str, pd.DataFrame]:
+    """Summary (every contract row, blank where nothing was solved) and Diagnostics."""
+    rows: list[tuple[str, object]] = [
+        ("status", str(status)),
+        ("total_cost", None),
+        ("objective", None),
+        ("solver", solver),
+        ("solve_seconds", 0.0),
+        ("baseline_cost", None),
+        ("diversification_premium", None),
+        ("errors", sum(d.level == "error" for d in diagnostics)),
+    ]
+    return {"Summary": summary_table(info, rows), "Diagnostics": diagnostics_table(diagnostics)}
+
+
+def result_tables(
+    info: RunInfo,
+    problem: Problem,
+    result: SolveResult,
+    diagnostics: list[Diagnostic],
+    analysis: Analysis | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every output sheet for a solved (or unsolvable) problem; plan sheets only with a plan."""
+    analysis = analysis or Analysis()
+    plan = result.plan
+    baseline = analysis.baseline.plan if analysis.baseline is not None else None
+    current = current_plan(problem) if plan is not None else None
+    cost = plan_cost(problem, plan) if plan is not None else None
+    rows: list[tuple[str, object]] = [
+        ("status", str(result.status)),
+        ("total_cost", cost),
+        ("objective", plan.objective if plan is not None else None),
+        ("solver", result.solver),
+        ("solve_seconds", round(result.seconds, 3)),
+        ("baseline_cost", analysis.baseline_cost),
+        ("diversification_premium", _difference(cost, analysis.baseline_cost)),
+        ("diversification_premium_percent", _percent_of(cost, analysis.baseline_cost)),
+    ]
+    tables: dict[str, pd.DataFrame] = {}
+    glance: list[tuple[str, object]] = []  # rows after the counts
+    if plan is not None:
+        offers = OfferArrays.of(problem)
+        risk = float(offers.data.risk @ offers.of_plan(plan))
+        shortfall = sum(plan.shortfall.values())
+        rows += [
+            ("total_demand", sum(m.quantity for m in problem.materials.values())),
+            ("total_shortfall", shortfall),
+            ("risk_cost", problem.settings.risk_price * risk),
+            ("shortfall_cost", (problem.settings.shortfall_penalty or 0.0) * shortfall),
+        ]
+        tables["Allocation"] = allocation_table(problem, plan, offers)
+        tables["Materials"] = materials_table(problem, plan, baseline, current, offers)
+        tables["Countries"] = countries_table(problem, plan, offers)
+        tables["Country shares"] = country_shares_table(problem, plan, offers=offers)
+        tables["Constraints"] = constraints_table(
+            problem, plan, result.limits, result.duals, offers
+        )
+        if current is not None:
+            tables["Current vs recommended"] = comparison_table(problem, plan, current, offers)
+            current_cost = plan_cost(problem, current)
+            glance += [("current_cost", current_cost), ("savings_vs_current", current_cost - cost)]
+        glance += glance_rows(tables)
+    rows += [("materials", len(problem.materials)), ("offers", len(problem.offers))]
+    if result.message:
+        rows.append(("message", result.message))
+    rows += glance
+    rows += [
+        (f"scenario: {outcome.name}", scenario_verdict(outcome)) for outcome in analysis.scenarios
+    ]
+    if analysis.family_costs:
+        tables["Limits cost"] = limits_cost_table(analysis.family_costs, cost)
+    if problem.scenarios:
+        tables["Scenarios"] = scenarios_table(analysis.scenarios)
+    if analysis.frontier is not None:
+        tables["Frontier"] = frontier_table(analysis.frontier)
+    notes = [d for outcome in analysis.scenarios for d in outcome.diagnostics]
+    tables["Diagnostics"] = diagnostics_table([*diagnostics, *notes])
+    return {"Summary": summary_table(info, rows), **tables}
+
+
+@dataclass(frozen=True)
+class OfferArrays:
+    """The offers as arrays (the model's OfferData, made once per problem), the materials'
+    demand, and the quantities of each plan, worked out once per plan of the report."""
+
+    data: OfferData
+    materials: list[str]
+    demand: np.ndarray  # per material
+    known: dict[int, tuple[Plan, np.ndarray]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, problem: Problem) -> OfferArrays:
+        demand = _floats(m.quantity for m in problem.materials.values())
+        return cls(problem.data, list(problem.materials), demand)
+
+    def of_plan(self, plan: Plan) -> np.ndarray:
+        """The plan's quantity of every offer, by Offer.index (its position)."""
+        known = self.known.get(id(plan))
+        if known is None or known[0] is not plan:
+            x = plan.in_offer_order(len(self.data.material))
+            known = self.known[id(plan)] = (plan, x)
+        return known[1]
+
+    def per_material(self, values: np.ndarray) -> np.ndarray:
+        """Sums of `values` (one per offer) per material, added up in offer order."""
+        return np.bincount(self.data.material, weights=values, minlength=len(self.materials))
+
+
+def _field(objects: Iterable[object], name: str) -> list[Any]:
+    """One field of every object (of the limits, a list per field: a tuple per limit would
+    wake the garbage collector for every few thousand of them)."""
+    return list(map(attrgetter(name), objects))
+
+
+def _floats(values: Iterable[float]) -> np.ndarray:
+    return np.fromiter(values, dtype=np.float64)
+
+
+def _ints(values: Iterable[int]) -> np.ndarray:
+    return np.fromiter(values, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class CountryAmounts:
+    """Quantity per material and supplying country (offers above ZERO): by material, then
+    countries in the order they first supply it."""
+
+    material: np.ndarray
+    country: np.ndarray
+    amount: np.ndarray
+
+    @classmethod
+    def of(cls, offers: OfferArrays, x: np.ndarray) -> CountryAmounts:
+        used = x > ZERO
+        width = max(len(offers.data.countries), 1)
+        pair = offers.data.material[used] * width + offers.data.country[used]
+        pairs, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        amount = np.bincount(inverse, weights=x[used], minlength=len(pairs))
+        order = np.lexsort((first, pairs // width))
+        return cls(pairs[order] // width, pairs[order] % width, amount[order])
+
+    def hhi(self, offers: OfferArrays, weight: np.ndarray | float = 1.0) -> np.ndarray:
+        """Herfindahl index of each material's country shares, each square times `weight`
+        (one per country, NaN for unknown: the index is then unknown); NaN with no supply."""
+        count = len(offers.materials)
+        total = np.bincount(self.material, weights=self.amount, minlength=count)
+        squares = (self.amount / total[self.material]) ** 2 * weight
+        value = np.bincount(self.material, weights=squares, minlength=count)
+        return np.where(total > ZERO, value, np.nan)
+
+    def risk_weighted_hhi(self, problem: Problem, offers: OfferArrays) -> np.ndarray:
+        """Sum over countries of share squared times risk/100, when every supplying country
+        has a risk score in the Countries sheet."""
+        scores = [
+            problem.countries[c].risk if c in problem.countries else None
+            for c in offers.data.countries
+        ]
+        risk = np.array([np.nan if r is None else r / 100 for r in scores], dtype=np.float64)
+        return self.hhi(offers, risk[self.country])
+
+
+def glance_rows(tables: dict[str, pd.DataFrame]) -> list[tuple[str, object]]:
+    """For a manager: the largest country exposures and how many materials a cap holds back."""
+    countries = tables["Countries"]
+    top = countries.sort_values("share", ascending=False, kind="stable").head(3)
+    rows: list[tuple[str, object]] = [
+        (f"top_exposure_{number}", f"{row.country}: {row.share:.0%} of {row.material}")
+        for number, row in enumerate(top.itertuples(), 1)
+    ]
+    constraints = tables["Constraints"]
+    capping = constraints["constraint"].isin(["country_cap", "group_max"])  # per material
+    rows.append(("materials_capped", int(constraints.loc[capping, "material"].nunique())))
+    return rows
+
+
+def scenario_verdict(outcome: ScenarioOutcome) -> str:
+    """One line per scenario: what re-planning costs, and what the plan would miss unchanged."""
+    missed = outcome.base_plan_shortfall
+    unchanged = (
+        f"; unchanged, the plan would miss {missed:,.6g}" if missed and missed > ZERO else ""
+    )
+    if outcome.status is SolveStatus.INFEASIBLE:
+        return f"no plan can meet the demand within the limits{unchanged}"
+    if outcome.total_cost is None or outcome.cost_change is None:
+        return f"{outcome.status}{unchanged}"
+    base = outcome.total_cost - outcome.cost_change
+    relative = f" ({outcome.cost_change / base:+.2%})" if base > ZERO else ""
+    return f"re-planned for {outcome.cost_change:+,.0f}{relative}{unchanged}"
+
+
+def current_plan(problem: Problem) -> Plan | None:
+    """Today's allocation from `Offers.current_quantity`, when the workbook gives it."""
+    current = _field(problem.offers, "current_quantity")
+    if all(q is None for q in current):
+        return None
+    quantities = {index: q or 0.0 for index, q in enumerate(current)}  # index = Offer.index
+    material = problem.data.material
+    bought = _floats(quantities.values())
+    supplied = np.bincount(material, weights=bought, minlength=len(problem.materials)).tolist()
+    shortfall = {
+        name: max(0.0, m.quantity - s)
+        for (name, m), s in zip(problem.materials.items(), supplied, strict=True)
+    }
+    return Plan(quantities, shortfall, 0.0)
+
+
+def comparison_table(
+    problem: Problem, plan: Plan, current: Plan, offers: OfferArrays | None = None
+) -> pd.DataFrame:
+    """Per material: today's countries in their order, then the plan's new ones."""
+    offers = offers or OfferArrays.of(problem)
+    width = max(len(offers.data.countries), 1)
+    now = CountryAmounts.of(offers, offers.of_plan(current))
+    then = CountryAmounts.of(offers, offers.of_plan(plan))
+    now_pair = now.material * width + now.country
+    then_pair = then.material * width + then.country
+    pair = np.concatenate([now_pair, then_pair[~np.isin(then_pair, now_pair)]])
+    pair = pair[np.argsort(pair // width, kind="stable")]
+    material = pair // width
+    demand = offers.demand[material]
+    before = _lookup(pair, now_pair, now.amount)
+    after = _lookup(pair, then_pair, then.amount)
+    columns = [
+        _names(offers.materials, material),
+        _names(offers.data.countries, pair % width),
+        before,
+        before / demand,
+        after,
+        after / demand,
+        after - before,
+    ]
+    return pd.DataFrame(dict(zip(COMPARISON_COLUMNS, columns, strict=True)))
+
+
+def _lookup(keys: np.ndarray, known: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values[j] where known[j] == key, for each key; 0 for keys not known."""
+    if not len(known):
+        return np.zeros(len(keys))
+    order = np.argsort(known)
+    at = order[np.minimum(np.searchsorted(known, keys, sorter=order), len(known) - 1)]
+    return np.where(known[at] == keys, values[at], 0.0)
+
+
+def _names(names: list[str], codes: np.ndarray) -> list[str]:
+    return [names[k] for k in codes.tolist()]
+
+
+def country_shares_table(
+    problem: Problem, plan: Plan, countries: int = 8, offers: OfferArrays | None = None
+) -> pd.DataFrame:
+    """Share of each material's demand by country (the largest suppliers overall, the rest as
+    'Other'), and the unmet share: the data behind the stacked-bar chart."""
+    offers = offers or OfferArrays.of(problem)
+    amounts = CountryAmounts.of(offers, offers.of_plan(plan))
+    share = amounts.amount / offers.demand[amounts.material]
+    totals = np.bincount(amounts.country, weights=share, minlength=len(offers.data.countries))
+    _, first = np.unique(amounts.country, return_index=True)
+    seen = amounts.country[np.sort(first)].tolist()  # in the order they first supply
+    leading = sorted(seen, key=lambda c: -totals[c])[:countries]
+    names = [offers.data.countries[c] for c in leading]
+    rows = []
+    for m in np.argsort(-offers.demand, kind="stable")[:25].tolist():
+        start, stop = np.searchsorted(amounts.material, [m, m + 1]).tolist()
+        shares = dict(
+            zip(amounts.country[start:stop].tolist(), share[start:stop].tolist(), strict=True)
+        )
+        other = sum(v for c, v in shares.items() if c not in leading)
+        unmet = plan.shortfall.get(offers.materials[m], 0.0) / offers.demand[m]
+        rows.append((offers.materials[m], *(shares.get(c, 0.0) for c in leading), other, unmet))
+    table = pd.DataFrame(rows, columns=["material", *names, "Other", "unmet"])
+    return table.loc[:, (table != 0).any(axis=0)]
+
+
+def _difference(value: float | None, reference: float | None) -> float | None:
+    return value - reference if value is not None and reference is not None else None
+
+
+def _percent_of(value: float | None, reference: float | None) -> float | None:
+    if value is None or reference is None or reference <= ZERO:
+        return None
+    return (value - reference) / reference
+
+
+def allocation_table(
+    problem: Problem, plan: Plan, offers: OfferArrays | None = None
+) -> pd.DataFrame:
+    offers = offers or OfferArrays.of(problem)
+    data, x = offers.data, offers.of_plan(plan)
+    used = np.flatnonzero(x > ZERO)
+    # the offers' own fields, in one pass over them (each read once, far apart in memory)
+    chosen = map(attrgetter(*OFFER_FIELDS), map(problem.offers.__getitem__, used.tolist()))
+    supplier, unit_price, tariff, freight = list(zip(*chosen, strict=True)) or [()] * 4
+    material, quantity, landed = data.material[used], x[used], data.landed[used]
+    columns = [
+        _names(offers.materials, material),
+        list(supplier),
+        _names(data.countries, data.country[used]),
+        quantity,
+        quantity / offers.demand[material],
+        landed,
+        quantity * landed,
+        np.array(unit_price, dtype=np.float64),
+        np.array(tariff, dtype=np.float64),
+        np.array(freight, dtype=np.float64),
+        data.risk[used],
+        data.fixed_cost[used],
+    ]
+    return pd.DataFrame(dict(zip(ALLOCATION_COLUMNS, columns, strict=True)))
+
+
+OFFER_FIELDS = ("supplier", "unit_price", "tariff", "freight")
+
+
+def materials_table(
+    problem: Problem,
+    plan: Plan,
+    baseline: Plan | None = None,
+    current: Plan | None = None,
+    offers: OfferArrays | None = None,
+) -> pd.DataFrame:
+    offers = offers or OfferArrays.of(problem)
+    x = offers.of_plan(plan)
+    amounts = CountryAmounts.of(offers, x)
+    nothing = np.full(len(offers.materials), np.nan)
+    before = CountryAmounts.of(offers, offers.of_plan(baseline)) if baseline is not None else None
+    columns = [
+        offers.materials,
+        offers.demand,
+        offers.per_material(x),
+        [plan.shortfall.get(name, 0.0) for name in offers.materials],
+        _material_cost(offers, x),
+        _average_risk(offers, x),
+        amounts.hhi(offers),
+        before.hhi(offers) if before is not None else nothing,
+        amounts.risk_weighted_hhi(problem, offers),
+        before.risk_weighted_hhi(problem, offers) if before is not None else nothing,
+    ]
+    names = list(MATERIALS_COLUMNS)
+    if current is not None:
+        now = offers.of_plan(current)
+        columns += [
+            _material_cost(offers, now),
+            _average_risk(offers, now),
+            CountryAmounts.of(offers, now).hhi(offers),
+        ]
+        names += CURRENT_MATERIAL_COLUMNS
+    return pd.DataFrame(dict(zip(names, columns, strict=True)))
+
+
+def _material_cost(offers: OfferArrays, x: np.ndarray) -> np.ndarray:
+    """Landed cost plus the fixed costs of the offers used, per material."""
+    data = offers.data
+    return offers.per_material(x * data.landed + np.where(x > ZERO, data.fixed_cost, 0.0))
+
+
+def _average_risk(offers: OfferArrays, x: np.ndarray) -> np.ndarray:
+    """Quantity-weighted average risk per material; NaN with nothing supplied."""
+    supplied = offers.per_material(x)
+    risk = offers.per_material(offers.data.risk * x)
+    return np.divide(risk, supplied, out=np.full(len(supplied), np.nan), where=supplied > ZERO)
+
+
+def countries_table(
+    problem: Problem, plan: Plan, offers: OfferArrays | None = None
+) -> pd.DataFrame:
+    offers = offers or OfferArrays.of(problem)
+    amounts = CountryAmounts.of(offers, offers.of_plan(plan))
+    own = [
+        problem.countries[c].max_share if c in problem.countries else None
+        for c in offers.data.countries
+    ]
+    material_cap = _floats(m.max_country_share for m in problem.materials.values())
+    own_cap = np.array([np.nan if s is None else s for s in own], dtype=np.float64)
+    cap = np.fmin(material_cap[amounts.material], own_cap[amounts.country])
+    demand = offers.demand[amounts.material]
+    bound = cap * demand
+    binding = (cap < 1) & (bound - amounts.amount <= BINDING * np.maximum(1.0, bound))
+    columns = [
+        _names(offers.materials, amounts.material),
+        _names(offers.data.countries, amounts.country),
+        amounts.amount,
+        amounts.amount / demand,
+        cap,
+        binding,
+    ]
+    return pd.DataFrame(dict(zip(COUNTRIES_COLUMNS, columns, strict=True)))
+
+
+def limits_cost_table(costs: list[FamilyCost], total_cost: float | None) -> pd.DataFrame:
+    rows = [
+        (
+            str(c.family),
+            c.limits,
+            str(c.status_without),
+            c.total_cost_without,
+            c.cost,
+            c.cost / total_cost if c.cost is not None and total_cost else None,
+        )
+        for c in costs
+    ]
+    return pd.DataFrame(rows, columns=LIMITS_COST_COLUMNS)
+
+
+def scenarios_table(outcomes: list[ScenarioOutcome]) -> pd.DataFrame:
+    rows = [
+        (
+            o.name,
+            str(o.status),
+            o.total_cost,
+            o.cost_change,
+            o.base_plan_shortfall,
+            o.shortfall,
+        )
+        for o in outcomes
+    ]
+    return pd.DataFrame(rows, columns=SCENARIOS_COLUMNS)
+
+
+def frontier_table(frontier: Frontier) -> pd.DataFrame:
+    rows = [
+        (
+            "base plan" if p.base_plan else number,
+            p.limit,
+            str(p.status),
+            p.total_cost,
+            p.avg_risk,
+            p.hhi,
+            p.base_plan,
+            p.objective,
+            p.shortfall,
+        )
+        for number, p in enumerate(frontier.points)
+    ]
+    columns = ["point", frontier.setting, *FRONTIER_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+UNITS = {
+    LimitKind.CAPACITY: "quantity",
+    LimitKind.SUPPLIER_CAP: "quantity",
+    LimitKind.COUNTRY_CAP: "quantity",
+    LimitKind.GROUP_MAX: "quantity",
+    LimitKind.GROUP_MIN: "quantity",
+    LimitKind.RISK_CAP: "risk points",
+    LimitKind.SPEND_CAP: "currency",
+}
+
+
+def constraints_table(
+    problem: Problem,
+    plan: Plan,
+    limits: list[Limit],
+    duals: np.ndarray | None,
+    offers: OfferArrays | None = None,
+) -> pd.DataFrame:
+    """The binding limits, each with limit, value and slack in its unit, and its shadow price:
+    how much the objective falls per unit the limit is relaxed (blank when the duals are not
+    known). `duals` holds the dual of each of `limits`, in their order."""
+    offers = offers or OfferArrays.of(problem)
+    data, x = offers.data, offers.of_plan(plan)
+    kind = _ints(map(KIND_CODES.__getitem__, map(attrgetter("kind"), limits)))
+    bound = _floats(map(attrgetter("bound"), limits))
+    members = _field(limits, "offers")
+    owner = np.repeat(np.arange(len(limits)), _ints(map(len, members)))  # of each pair
+    at = _ints(chain.from_iterable(members))  # (limit, offer) pairs: the offer
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=values[at], minlength=len(limits))
+
+    risk_cap = kind == KIND_CODES[LimitKind.RISK_CAP]
+    spend_cap = kind == KIND_CODES[LimitKind.SPEND_CAP]
+    group_min = kind == KIND_CODES[LimitKind.GROUP_MIN]
+    value = total(x)
+    per_unit = np.where(risk_cap, value, 1.0)
+    if risk_cap.any():  # value: the average risk
+        risk = np.divide(total(data.risk * x), value, out=np.zeros(len(value)), where=value > ZERO)
+        value = np.where(risk_cap, risk, value)
+    share = np.where(spend_cap, bound, np.nan)
+    if spend_cap.any():  # bound: a share of the total spend
+        bound = np.where(spend_cap, bound * float(data.landed @ x), bound)
+        value = np.where(spend_cap, total(data.landed * x), value)
+    slack = np.where(group_min, value - bound, bound - value)
+    kept = np.flatnonzero(slack <= BINDING * np.maximum(1.0, np.abs(bound)))
+    binding = [limits[i] for i in kept.tolist()]
+    material = _field(binding, "material")
+    demand = dict(zip(offers.materials, offers.demand.tolist(), strict=True))
+    of_material = _floats(demand.get(name, np.nan) for name in material)  # "" spans them all
+    per_material = np.isin(kind[kept], [KIND_CODES[k] for k in PER_MATERIAL_QUANTITY])
+    names = [limit.name for limit in binding]
+    dual = np.full(len(kept), np.nan) if duals is None else duals[kept]
+    sign = np.where(group_min[kept], 1.0, -1.0)
+    columns = [
+        KIND_NAMES[kind[kept]].tolist(),
+        material,
+        _field(binding, "subject"),
+        bound[kept],
+        value[kept],
+        np.maximum(slack[kept], 0.0),
+        np.maximum(0.0, sign * dual * per_unit[kept]) + 0.0,
+        KIND_UNITS[kind[kept]].tolist(),
+        np.where(per_material, bound[kept] / of_material, share[kept]),
+        names,
+    ]
+    return pd.DataFrame(dict(zip(CONSTRAINTS_COLUMNS, columns, strict=True)))
+
+
+KINDS = list(LimitKind)
+KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+KIND_NAMES = np.array([str(kind) for kind in KINDS], dtype=object)
+KIND_UNITS = np.array([UNITS[kind] for kind in KINDS], dtype=object)
+PER_MATERIAL_QUANTITY = [  # limits whose `limit_share` is of the material's demand
+    LimitKind.SUPPLIER_CAP,
+    LimitKind.COUNTRY_CAP,
+    LimitKind.GROUP_MAX,
+    LimitKind.GROUP_MIN,
+]

@@ -1,0 +1,537 @@
+"""Solve a sourcing model and return a typed outcome keyed by our own ids.
+
+HiGHS (the default) gets the model's arrays in one call through highspy; CBC gets it as a PuLP
+problem (`to_pulp`), solved through PuLP's CBC interface. A solver's word is not taken alone:
+"optimal" is accepted only when the solver's own solution status proves it, a time limit is
+reported as such even when the solver calls its plan optimal, and no value is read back from an
+infeasible solve. The plan is still checked by `verify` before use.
+
+Integer models without a limit that ties materials together are solved one material at a time:
+many small integer programs solve far faster than one large one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optimizer.contract.plan import ZERO, Plan
+from optimizer.contract.problem import Problem
+from optimizer.contract.status import SolveStatus
+from optimizer.model.build import (
+    CHEAPEST,
+    FAMILY_OF,
+    Family,
+    Limit,
+    LimitKind,
+    Matrix,
+    SourcingModel,
+    Variant,
+    build_model,
+)
+
+if TYPE_CHECKING:
+    import highspy
+    import pulp
+
+SOLVERS = ("highs", "cbc")
+MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: SolveStatus
+    solver: str
+    seconds: float
+    plan: Plan | None = None
+    duals: np.ndarray | None = None  # of each of `limits`, in their order; None if not known
+    message: str = ""
+    limits: list[Limit] = field(default_factory=list)  # the model's limits, for the report
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What one solve of a matrix gave: values, duals and reduced costs by column and row."""
+
+    status: SolveStatus
+    message: str = ""
+    values: np.ndarray | None = None
+    objective: float = 0.0
+    row_duals: np.ndarray | None = None
+    col_duals: np.ndarray | None = None
+
+
+class SolverUnavailable(RuntimeError):
+    """The requested solver is not installed."""
+
+
+def solve(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float = 60.0,
+    variant: Variant = CHEAPEST,
+    duals: bool = True,
+) -> SolveResult:
+    """Build and solve one model of `problem`; with `duals`, also the duals of its limits
+    (for an integer model, those of the LP with the choice of offers fixed)."""
+    return Session(problem, solver, time_limit, variant).solve(duals)
+
+
+class Session:
+    """One model of a problem, solved once and then again with whole families of limits
+    dropped (their rows freed). With HiGHS and a linear model the re-solves start from the
+    last basis, so each costs a fraction of the first solve."""
+
+    def __init__(
+        self, problem: Problem, solver: str, time_limit: float, variant: Variant = CHEAPEST
+    ) -> None:
+        if solver not in SOLVERS:
+            raise _unknown(solver)
+        self.problem, self.solver, self.time_limit, self.variant = (
+            problem,
+            solver,
+            time_limit,
+            variant,
+        )
+        self.model = build_model(problem, variant)
+        self.matrix = self.model.matrix()
+        self._highs: highspy.Highs | None = None
+
+    def solve(self, duals: bool = True) -> SolveResult:
+        started = time.perf_counter()
+        model = self.model
+        if self.solver == "highs" and not self.matrix.integer.any():
+            self._highs = _highs(self.matrix, self.time_limit, mip=False)
+            solution = _run_highs(self._highs, self.time_limit)
+        else:
+            solution = run_model(model, self.solver, self.time_limit, self.matrix)
+        plan = plan_of(model, solution)
+        found: np.ndarray | None = None
+        if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
+            if model.used:
+                fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
+                lp = build_model(self.problem, self.variant, fixed_use)
+                remaining = max(self.time_limit - (time.perf_counter() - started), 1.0)
+                fixed = run_model(lp, self.solver, remaining, mip=False)
+                if fixed.status is SolveStatus.OPTIMAL:
+                    found = duals_of(lp, fixed)
+            else:
+                found = duals_of(model, solution)
+        seconds = time.perf_counter() - started
+        return SolveResult(
+            solution.status, self.solver, seconds, plan, found, solution.message, model.limits
+        )
+
+    def solve_without(self, family: Family) -> SolveResult:
+        """The model without `family`'s limits, solved with no duals."""
+        if self._highs is None:
+            variant = replace(self.variant, without=self.variant.without | {family})
+            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+        started = time.perf_counter()
+        limits = [lim for lim in self.model.limits if FAMILY_OF[lim.kind] is family]
+        rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
+        bounded = [lim.offers[0] for lim in limits if lim.row is None]  # caps kept as bounds
+        columns = self.model.quantity[bounded].astype(np.int32)
+        upper = self.problem.data.upper[bounded]  # without the caps
+        free = np.full(len(rows), _inf())
+        highs = self._highs
+        highs.changeRowsBounds(len(rows), rows, -free, free)
+        highs.changeColsBounds(len(columns), columns, self.matrix.col_lower[columns], upper)
+        solution = _run_highs(highs, self.time_limit)
+        highs.changeRowsBounds(
+            len(rows), rows, self.matrix.row_lower[rows], self.matrix.row_upper[rows]
+        )
+        highs.changeColsBounds(
+            len(columns), columns, self.matrix.col_lower[columns], self.matrix.col_upper[columns]
+        )
+        plan = plan_of(self.model, solution)
+        seconds = time.perf_counter() - started
+        return SolveResult(solution.status, self.solver, seconds, plan, message=solution.message)
+
+
+def run_model(
+    model: SourcingModel,
+    solver: str,
+    time_limit: float,
+    matrix: Matrix | None = None,
+    mip: bool = True,
+) -> Solution:
+    """Solve `model` once. An integer model whose materials share no limit is solved one
+    material at a time."""
+    matrix = matrix if matrix is not None else model.matrix()
+    if mip and matrix.integer.any() and len(model.problem.materials) > 1:
+        parts = _by_material(model, matrix)
+        if parts is not None:
+            return _run_parts(matrix, parts, solver, time_limit)
+    return run_matrix(matrix, solver, time_limit, mip)
+
+
+def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
+    if solver == "highs":
+        return _run_highs(_highs(matrix, time_limit, mip), time_limit)
+    if solver == "cbc":
+        return _run_cbc(matrix, time_limit, mip)
+    raise _unknown(solver)
+
+
+def _unknown(solver: str) -> SolverUnavailable:
+    return SolverUnavailable(f"Unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
+
+
+def _by_material(
+    model: SourcingModel, matrix: Matrix
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The columns and rows of each material, or None when a row or column spans materials."""
+    col_material = model.materials_of_columns()
+    row_material = model.materials_of_rows()
+    if (col_material < 0).any() or (row_material < 0).any():
+        return None
+    col_order = np.argsort(col_material, kind="stable")
+    row_order = np.argsort(row_material, kind="stable")
+    count = len(model.problem.materials)
+    col_split = np.cumsum(np.bincount(col_material, minlength=count))[:-1]
+    row_split = np.cumsum(np.bincount(row_material, minlength=count))[:-1]
+    return list(zip(np.split(col_order, col_split), np.split(row_order, row_split), strict=True))
+
+
+def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
+    """The sub-model of `columns` and `rows` (rows that use no other column)."""
+    renumber = np.full(matrix.columns, -1, dtype=np.int64)
+    renumber[columns] = np.arange(len(columns))
+    lengths = matrix.start[rows + 1] - matrix.start[rows]
+    entries = (
+        np.concatenate([np.arange(matrix.start[r], matrix.start[r + 1]) for r in rows])
+        if len(rows)
+        else np.zeros(0, np.int64)
+    )
+    start = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=start[1:])
+    return Matrix(
+        matrix.cost[columns],
+        matrix.col_lower[columns],
+        matrix.col_upper[columns],
+        matrix.integer[columns],
+        matrix.row_lower[rows],
+        matrix.row_upper[rows],
+        start,
+        renumber[matrix.index[entries]].astype(np.int32),
+        matrix.value[entries],
+        0.0,
+        (("c", len(columns)),),
+        (("r", len(rows)),),
+    )
+
+
+def _run_parts(
+    matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
+) -> Solution:
+    """Solve each material's integer sub-model within what is left of the time limit; the whole
+    is optimal only if every part is, and has a plan only if every part has one. (Its duals
+    come from the linear model with the choices fixed, so none are kept here.)"""
+    started = time.perf_counter()
+    values = np.zeros(matrix.columns)
+    objective, proven = matrix.offset, True
+    for columns, rows in parts:
+        remaining = time_limit - (time.perf_counter() - started)
+        part = (
+            run_matrix(_part(matrix, columns, rows), solver, remaining)
+            if remaining > 0
+            else Solution(SolveStatus.TIME_LIMIT)
+        )
+        if part.values is None:
+            if (
+                part.status is SolveStatus.TIME_LIMIT
+            ):  # the limit the analyst set, not what was left
+                return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
+            return part
+        values[columns] = part.values
+        objective += part.objective
+        proven = proven and part.status is SolveStatus.OPTIMAL
+    if not proven:
+        return Solution(SolveStatus.TIME_LIMIT, _not_proven(time_limit), values, objective)
+    return Solution(SolveStatus.OPTIMAL, "", values, objective)
+
+
+def _not_proven(time_limit: float) -> str:
+    return (
+        f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is "
+        "not proven to be the cheapest."
+    )
+
+
+def _no_plan_in_time(time_limit: float) -> str:
+    return f"The solver found no plan within the time limit ({time_limit:g} s)."
+
+
+# --- HiGHS ----------------------------------------------------------------------------------
+
+
+@cache
+def _inf() -> float:
+    import highspy
+
+    return float(highspy.kHighsInf)
+
+
+@cache
+def _silence_highs_banner() -> None:
+    """highspy prints a banner to the process's stdout the first time it is used; swallow it."""
+    import highspy
+
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _highs(matrix: Matrix, time_limit: float, mip: bool) -> highspy.Highs:
+    """A HiGHS instance holding `matrix`, handed over in one call."""
+    import highspy
+
+    _silence_highs_banner()
+    highs = highspy.Highs()
+    for option, value in (
+        ("output_flag", False),
+        ("threads", 1),
+        ("mip_rel_gap", MIP_GAP),
+        ("time_limit", float(time_limit)),
+    ):
+        highs.setOptionValue(option, value)
+    inf = _inf()
+    arrays = [
+        matrix.cost,
+        np.clip(matrix.col_lower, -inf, inf),
+        np.clip(matrix.col_upper, -inf, inf),
+        np.clip(matrix.row_lower, -inf, inf),
+        np.clip(matrix.row_upper, -inf, inf),
+        matrix.start.astype(np.int32),
+        matrix.index.astype(np.int32),
+        matrix.value,
+    ]
+    head = (matrix.columns, matrix.rows, len(matrix.value), 2, 1, matrix.offset)  # rowwise, min
+    integer = mip and bool(matrix.integer.any())
+    if not integer:  # our LPs: presolve finds little to remove and costs 40% of the solve
+        highs.setOptionValue("presolve", "off")
+    integrality = matrix.integer.astype(np.int32) if integer else np.zeros(matrix.columns, np.int32)
+    highs.passModel(*head, *arrays, integrality)
+    return highs
+
+
+def _run_highs(highs: highspy.Highs, time_limit: float) -> Solution:
+    import highspy
+
+    started = time.perf_counter()
+    try:
+        highs.setOptionValue("time_limit", float(time_limit))
+        highs.run()
+    except Exception as exc:  # highspy raises on numerical trouble and bad input
+        return Solution(SolveStatus.ERROR, f"The solver failed ({type(exc).__name__}: {exc}).")
+    model_status = highs.getModelStatus()
+    status = highspy.HighsModelStatus
+    info = highs.getInfo()
+    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if model_status == status.kOptimal and feasible:
+        return _highs_solution(highs, SolveStatus.OPTIMAL, "")
+    if model_status in (status.kInfeasible, status.kUnboundedOrInfeasible):
+        return Solution(SolveStatus.INFEASIBLE, "No plan meets every limit.")
+    stopped = (status.kTimeLimit, status.kIterationLimit, status.kInterrupt)
+    if model_status in stopped or time.perf_counter() - started >= 0.95 * time_limit:
+        if feasible:
+            return _highs_solution(highs, SolveStatus.TIME_LIMIT, _not_proven(time_limit))
+        return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
+    return Solution(
+        SolveStatus.ERROR,
+        f"The solver ended with status '{highs.modelStatusToString(model_status)}' and no "
+        "usable plan.",
+    )
+
+
+def _highs_solution(highs: highspy.Highs, status: SolveStatus, message: str) -> Solution:
+    solution = highs.getSolution()
+    duals = bool(solution.dual_valid)
+    return Solution(
+        status,
+        message,
+        np.asarray(solution.col_value, dtype=np.float64),
+        float(highs.getInfo().objective_function_value),
+        np.asarray(solution.row_dual, dtype=np.float64) if duals else None,
+        np.asarray(solution.col_dual, dtype=np.float64) if duals else None,
+    )
+
+
+# --- CBC through PuLP ------------------------------------------------------------------------
+
+
+def to_pulp(matrix: Matrix) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[list[Any]]]:
+    """`matrix` as a PuLP problem (PuLP 3.3's API, as PuLP 4 has it), its variables and, per
+    row, the constraints it became (none for a free row)."""
+    import pulp
+
+    problem = pulp.LpProblem("sourcing", pulp.LpMinimize)
+    names = matrix.names()
+    variables = [
+        problem.add_variable(
+            name,
+            lowBound=None if lower == -np.inf else lower,
+            upBound=None if upper == np.inf else upper,
+            cat=pulp.LpInteger if integer else pulp.LpContinuous,
+        )
+        for name, lower, upper, integer in zip(
+            names,
+            matrix.col_lower.tolist(),
+            matrix.col_upper.tolist(),
+            matrix.integer.tolist(),
+            strict=True,
+        )
+    ]
+    row_names = matrix.names(of_rows=True)
+    constraints: list[list[Any]] = []
+    rows: dict[str, pulp.LpConstraint] = {}
+    start, index, value = matrix.start.tolist(), matrix.index.tolist(), matrix.value.tolist()
+    for number, (name, lower, upper) in enumerate(
+        zip(row_names, matrix.row_lower.tolist(), matrix.row_upper.tolist(), strict=True)
+    ):
+        terms = [(variables[index[k]], value[k]) for k in range(start[number], start[number + 1])]
+        made = []
+        for sense, rhs, suffix in _senses(lower, upper):
+            row = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name + suffix, rhs)
+            rows[name + suffix] = row
+            made.append(row)
+        constraints.append(made)
+    problem.extend(rows)
+    problem.setObjective(
+        pulp.LpAffineExpression(
+            [(v, c) for v, c in zip(variables, matrix.cost.tolist(), strict=True) if c],
+            constant=matrix.offset,
+        )
+    )
+    return problem, variables, constraints
+
+
+def _senses(lower: float, upper: float) -> Iterable[tuple[int, float, str]]:
+    import pulp
+
+    if lower == upper:
+        yield pulp.LpConstraintEQ, lower, ""
+        return
+    if lower > -np.inf and upper < np.inf:
+        yield pulp.LpConstraintGE, lower, "_lo"
+        yield pulp.LpConstraintLE, upper, "_hi"
+    elif lower > -np.inf:
+        yield pulp.LpConstraintGE, lower, ""
+    elif upper < np.inf:
+        yield pulp.LpConstraintLE, upper, ""
+
+
+def make_cbc(time_limit: float, mip: bool = True, preprocess: bool = True) -> pulp.LpSolver:
+    import pulp
+
+    options = {
+        "msg": False,
+        "timeLimit": time_limit,
+        "mip": mip,
+        "gapRel": MIP_GAP,
+        "options": [] if preprocess else ["preprocess off"],
+    }
+    solver = pulp.COIN_CMD(**options)
+    if not solver.available():  # PuLP 3 bundles CBC as PULP_CBC_CMD; PuLP 4 drops that name
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(**options)
+    if not solver.available():
+        raise SolverUnavailable("The solver 'cbc' is not installed on this machine.")
+    return solver
+
+
+def _run_cbc(matrix: Matrix, time_limit: float, mip: bool) -> Solution:
+    """CBC 2.10's preprocessing can call a feasible integer model infeasible (coin-or/Cbc#740):
+    such a verdict is checked once more without preprocessing."""
+    solution = _attempt_cbc(matrix, make_cbc(time_limit, mip), time_limit)
+    if mip and matrix.integer.any() and solution.status is SolveStatus.INFEASIBLE:
+        second = _attempt_cbc(matrix, make_cbc(time_limit, preprocess=False), time_limit)
+        if second.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+            return second
+    return solution
+
+
+def _attempt_cbc(matrix: Matrix, solver: pulp.LpSolver, time_limit: float) -> Solution:
+    import pulp
+
+    started = time.perf_counter()
+    problem, variables, constraints = to_pulp(matrix)
+    try:
+        problem.solve(solver)
+    except Exception as exc:  # PuLP and the solvers raise many kinds on numerical trouble
+        return Solution(SolveStatus.ERROR, f"The solver failed ({type(exc).__name__}: {exc}).")
+    if problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        values = np.array([v.varValue or 0.0 for v in variables], dtype=np.float64)
+        objective = float(pulp.value(problem.objective) or 0.0)
+        if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+            return Solution(SolveStatus.TIME_LIMIT, _not_proven(time_limit), values, objective)
+        row_duals = np.array([sum(c.pi or 0.0 for c in made) for made in constraints])
+        col_duals = np.array([v.dj or 0.0 for v in variables], dtype=np.float64)
+        return Solution(SolveStatus.OPTIMAL, "", values, objective, row_duals, col_duals)
+    if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
+        return Solution(SolveStatus.INFEASIBLE, "No plan meets every limit.")
+    if time.perf_counter() - started >= 0.95 * time_limit:
+        return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
+    return Solution(
+        SolveStatus.ERROR,
+        f"The solver ended with status '{pulp.LpStatus[problem.status]}' and no usable plan.",
+    )
+
+
+# --- reading results back through our own keys ----------------------------------------------
+
+
+def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
+    """The values of our variables; an offer whose use switch is off supplies exactly nothing
+    (solvers may leave a few millionths on it, within their tolerance)."""
+    if solution.values is None:
+        return None
+    values = np.where(np.abs(solution.values) < ZERO, 0.0, solution.values)
+    quantities = values[model.quantity]
+    if model.used:
+        offers = np.array(list(model.used))
+        off = values[np.array(list(model.used.values()))] < 0.5
+        quantities[offers[off]] = 0.0
+
+    def read(columns: dict[str, int]) -> dict[str, float]:
+        return {key: float(values[column]) for key, column in columns.items()}
+
+    return Plan(
+        dict(enumerate(quantities.tolist())),
+        read(model.shortfall),
+        solution.objective,
+        read(model.relaxation),
+        quantities,
+    )
+
+
+def duals_of(model: SourcingModel, solution: Solution) -> np.ndarray | None:
+    """Each limit's dual: its row's, or for a limit kept as a bound (capacity, a supplier cap)
+    the reduced cost of its offer's variable, which belongs to the tighter of the two: a
+    supplier cap is kept as a bound only where it is below the capacity. In the order of
+    `model.limits`; None when the solver gave no duals."""
+    if solution.row_duals is None or solution.col_duals is None:
+        return None
+    limits = model.limits
+    row = np.array([-1 if lim.row is None else lim.row for lim in limits], dtype=np.int64)
+    offer = np.array([lim.offers[0] if lim.offers else -1 for lim in limits], dtype=np.int64)
+    capacity = np.array([lim.kind is LimitKind.CAPACITY for lim in limits], dtype=bool)
+    capped = np.zeros(len(model.quantity), dtype=bool)
+    capped[offer[~capacity & (row < 0)]] = True  # supplier caps kept as bounds
+    column = model.quantity[np.maximum(offer, 0)] if len(offer) else offer
+    reduced = np.where(capacity & capped[np.maximum(offer, 0)], 0.0, solution.col_duals[column])
+    return np.where(row >= 0, solution.row_duals[np.maximum(row, 0)], reduced)

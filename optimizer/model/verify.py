@@ -1,0 +1,158 @@
+"""Check a plan against every limit of the problem, recomputed from the data, not the model.
+
+A plan that fails is a bug (or numerical trouble in the solver) and is never written as a
+recommendation. Tolerances are relative: 1e-6 of the quantity, risk or spend involved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.contract.plan import ZERO, Plan
+from optimizer.contract.problem import Problem
+
+TOLERANCE = 1e-6
+
+
+def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
+    return plan.in_offer_order(len(problem.offers))
+
+
+def plan_cost(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
+    """Landed cost plus the fixed costs of the offers used (no risk price, no penalty);
+    `q`: the plan's quantities as an array, when already at hand."""
+    data = problem.data
+    q = _quantities(problem, plan) if q is None else q
+    return float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
+
+
+def plan_objective(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
+    q = _quantities(problem, plan) if q is None else q
+    risk = float(problem.data.risk @ q)
+    penalty = (problem.settings.shortfall_penalty or 0.0) * sum(plan.shortfall.values())
+    return plan_cost(problem, plan, q) + problem.settings.risk_price * risk + penalty
+
+
+def verify(problem: Problem, plan: Plan) -> list[str]:
+    """Every violated limit, in words, material by material; an empty list means the plan is
+    feasible."""
+    offers = problem.offers
+    names = list(problem.materials)
+    materials = list(problem.materials.values())
+    count = len(names)
+    data = problem.data
+    q = _quantities(problem, plan)
+    material = data.material
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    tol = TOLERANCE * np.maximum(1.0, demand)
+    found: list[tuple[int, int, int, str]] = []  # material, check, position, text
+
+    shortfall = np.array([plan.shortfall.get(name, 0.0) for name in names], dtype=np.float64)
+    supplied = np.bincount(material, weights=q, minlength=count)
+    not_allowed = shortfall < -tol
+    if problem.settings.shortfall_penalty is None:
+        not_allowed |= shortfall > tol
+    for m in np.flatnonzero(not_allowed).tolist():
+        found.append((m, 0, 0, f"{names[m]}: shortfall {shortfall[m]:g} is not allowed"))
+    for m in np.flatnonzero(np.abs(supplied + shortfall - demand) > tol).tolist():
+        found.append(
+            (
+                m,
+                1,
+                0,
+                f"{names[m]}: supplied {supplied[m]:g} + shortfall {shortfall[m]:g} "
+                f"differs from the demand {demand[m]:g}",
+            )
+        )
+
+    capacity = np.array([np.inf if o.capacity is None else o.capacity for o in offers])
+    embargoed = np.array([o.embargoed for o in offers], dtype=bool)
+    upper = np.where(embargoed, 0.0, np.minimum(capacity, demand[material]))
+    share_cap = np.array([m.max_supplier_share for m in materials])[material] * demand[material]
+    minimum = data.min_order
+    offer_tol = tol[material]
+    outside = (q < -offer_tol) | (q > upper + offer_tol)
+    above_share = q > share_cap + offer_tol
+    below_minimum = (minimum > 0) & (q > ZERO) & (q < minimum - offer_tol)
+    for i in np.flatnonzero(outside | above_share | below_minimum).tolist():
+        o, m, x = offers[i], int(material[i]), q[i]
+        if outside[i]:
+            text = f"{o.supplier} supplies {x:g}, outside 0 to {upper[i]:g}"
+            found.append((m, 2, 3 * i, f"{names[m]}: {text}"))
+        if above_share[i]:
+            found.append(
+                (m, 2, 3 * i + 1, f"{names[m]}: {o.supplier} supplies {x:g}, above its share cap")
+            )
+        if below_minimum[i]:
+            found.append(
+                (
+                    m,
+                    2,
+                    3 * i + 2,
+                    f"{names[m]}: {o.supplier} supplies {x:g}, below its minimum order",
+                )
+            )
+
+    countries, country = data.countries, data.country
+    size = max(len(countries), 1)
+    keys, first, inverse = np.unique(
+        material * size + country, return_index=True, return_inverse=True
+    )
+    amounts = np.bincount(inverse, weights=q, minlength=len(keys))
+    pair_material, pair_country = keys // size, keys % size
+    own = [problem.countries.get(c) for c in countries]
+    own_cap = np.array([1.0 if c is None or c.max_share is None else c.max_share for c in own])
+    material_cap = np.array([m.max_country_share for m in materials])
+    cap = np.minimum(material_cap[pair_material], own_cap[pair_country])  # the lower applies
+    above = amounts > cap * demand[pair_material] + tol[pair_material]
+    for k in np.flatnonzero(above).tolist():
+        m, c = int(pair_material[k]), int(pair_country[k])
+        text = f"{names[m]}: {countries[c]} supplies {amounts[k]:g}, above its cap"
+        found.append((m, 3, int(first[k]), text))
+
+    if problem.groups:
+        groups = list(problem.groups)
+        group_number = {g: k for k, g in enumerate(groups)}
+        of_country = np.array(
+            [group_number.get(problem.group_of(c) or "", -1) for c in countries], dtype=np.int64
+        )
+        group = of_country[country] if len(country) else np.zeros(0, np.int64)
+        member = group >= 0
+        by_group = np.zeros((count, len(groups)))
+        np.add.at(by_group, (material[member], group[member]), q[member])
+        for g, (name, spec) in enumerate(problem.groups.items()):
+            for m in range(count):
+                amount = by_group[m, g]
+                if spec.max_share is not None and amount > spec.max_share * demand[m] + tol[m]:
+                    text = f"group {name} supplies {amount:g}, above its cap"
+                    found.append((m, 4, 2 * g, f"{names[m]}: {text}"))
+                if spec.min_share is not None and amount < spec.min_share * demand[m] - tol[m]:
+                    text = f"group {name} supplies {amount:g}, below its floor"
+                    found.append((m, 4, 2 * g + 1, f"{names[m]}: {text}"))
+
+    risk = np.bincount(material, weights=problem.data.risk * q, minlength=count)
+    used = np.bincount(material, weights=(q > ZERO).astype(np.float64), minlength=count)
+    for m, spec in enumerate(materials):
+        cap = spec.max_avg_risk
+        if cap is not None and risk[m] > cap * supplied[m] + 100 * tol[m]:
+            average = risk[m] / supplied[m]
+            found.append((m, 5, 0, f"{names[m]}: average risk {average:g} is above the cap"))
+        if spec.max_suppliers is not None and used[m] > spec.max_suppliers:
+            text = f"{int(used[m])} offers used, more than {spec.max_suppliers}"
+            found.append((m, 6, 0, f"{names[m]}: {text}"))
+
+    problems = [text for *_, text in sorted(found)]
+    cap = problem.settings.max_country_spend_share
+    if cap is not None:
+        landed = problem.data.landed
+        spend = np.bincount(country, weights=landed * q, minlength=len(countries))
+        total = float(spend.sum())
+        for c, amount in enumerate(spend.tolist()):
+            if amount > cap * total + TOLERANCE * max(1.0, total):
+                problems.append(
+                    f"{countries[c]}: {amount / total:.4%} of total spend, above the cap"
+                )
+    objective = plan_objective(problem, plan, q)
+    if objective > plan.objective + TOLERANCE * max(1.0, abs(plan.objective)):
+        problems.append(f"the plan costs {objective:g}, more than the solver's {plan.objective:g}")
+    return problems

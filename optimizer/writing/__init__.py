@@ -1,0 +1,1 @@
+"""The output workbook (atomic, formula-safe, styled), the template and the shipped example."""

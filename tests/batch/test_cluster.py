@@ -1,0 +1,70 @@
+"""`--scheduler` sends the batch to a real Dask cluster, with the same results as a local run."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import make_workbook
+
+from optimizer.cli import main
+
+distributed = pytest.importorskip("distributed")
+EXAMPLE = Path(__file__).resolve().parents[2] / "inputs" / "gallium.xlsx"
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_a_cluster_gives_the_same_allocations_as_a_local_run(
+    tmp_path: Path, simple_sheets: dict, scheduler: str
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(EXAMPLE, inputs / "gallium.xlsx")
+    make_workbook(inputs / "simple.xlsx", simple_sheets)
+    make_workbook(
+        inputs / "short.xlsx", {**simple_sheets, "Demand": [["material", "quantity"], ["Ga", 500]]}
+    )
+    make_workbook(inputs / "bad.xlsx", {"Offers": [["supplier"]]})
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    first = CliRunner().invoke(main, ["run", str(inputs), "--out", str(local)])
+    second = CliRunner().invoke(
+        main, ["run", str(inputs), "--out", str(remote), "--scheduler", scheduler]
+    )
+    assert first.exit_code == second.exit_code == 2, second.output
+    statuses = [line.split(",")[0] for line in second.stderr.splitlines()]
+    assert statuses == [line.split(",")[0] for line in first.stderr.splitlines()]
+    assert sorted(p.name for p in remote.iterdir()) == sorted(p.name for p in local.iterdir())
+    for output in local.iterdir():
+        here = pd.read_excel(output, sheet_name=None, engine="openpyxl")
+        there = pd.read_excel(remote / output.name, sheet_name=None, engine="openpyxl")
+        assert list(here) == list(there)
+        for name in ("Allocation", "Materials", "Countries", "Diagnostics"):
+            if name in here:
+                pd.testing.assert_frame_equal(here[name], there[name], obj=name)
+        summary = dict(zip(here["Summary"]["item"], here["Summary"]["value"], strict=True))
+        remote_summary = dict(zip(there["Summary"]["item"], there["Summary"]["value"], strict=True))
+        for item in ("status", "total_cost", "objective", "input_sha256"):
+            assert summary[item] == remote_summary[item] or (
+                pd.isna(summary[item]) and pd.isna(remote_summary[item])
+            )
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path, simple_sheets: dict) -> None:
+    path = make_workbook(tmp_path / "simple.xlsx", simple_sheets)
+    result = CliRunner().invoke(
+        main, ["run", str(path), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:1"]
+    )
+    assert result.exit_code != 0
+    assert "scheduler" in result.output.lower()
+    assert "Traceback" not in result.output
