@@ -8,7 +8,7 @@ reference pipeline.
 
 Each workbook has 20 offers per material from 30 countries, with country, supplier and
 average-risk caps (the contract's format). For each size, the project
-(`optimizer.pipeline.process_workbook`) and the reference pipeline (`reference.py`: calamine,
+(`optimizer.batch.pipeline.process_workbook`) and the reference pipeline (`reference.py`: calamine,
 numpy, highspy, xlsxwriter) run in fresh Python processes of their own, so each pays its own
 imports and has its own peak memory (the larger of the process's and its children's: the
 project reads workbooks in a forked child). The reference runs twice: writing the allocation
@@ -87,7 +87,7 @@ def peak_mb() -> float:
 
 
 def run_project(path: Path, out_dir: Path) -> dict[str, Any]:
-    from optimizer.pipeline import process_workbook
+    from optimizer.batch.pipeline import process_workbook
 
     started = time.perf_counter()
     outcome = process_workbook(path, out_dir)
