@@ -71,6 +71,7 @@ class Material(Row):
     max_suppliers: int | None
     row: int
     quantity_cell: str = ""  # where the demand stands, e.g. "B3"
+    defaulted: frozenset[str] = frozenset()  # fields blank in its row, taken from Settings
 
 
 class Country(Row):
@@ -78,12 +79,34 @@ class Country(Row):
     max_share: float | None
     group: str | None
     risk: float | None = None  # the Countries sheet's risk score, for governance-weighted HHI
+    row: int = 0  # Excel row in the Countries sheet
 
 
 class Group(Row):
     name: str
     max_share: float | None
     min_share: float | None
+    row: int = 0  # Excel row in the Groups sheet
+
+
+class Sources(Row):
+    """Where the workbook's values stand, so that a message points at the cell that defines a
+    limit (`Countries!C5`, `Settings!B2`)."""
+
+    sheets: dict[str, str] = {}  # contract sheet ("Offers") -> its name in the workbook
+    letters: dict[str, dict[str, str]] = {}  # contract sheet -> column -> column letter
+    settings: dict[str, int] = {}  # setting name -> its row in the Settings sheet
+
+    def cell(self, sheet: str, column: str, row: int) -> tuple[str, str]:
+        """The sheet's name as written and the cell of `column` in `row` ("" when the sheet has
+        no such column)."""
+        letter = self.letters.get(sheet, {}).get(column)
+        return self.sheets.get(sheet, sheet), f"{letter}{row}" if letter else ""
+
+    def setting(self, name: str) -> tuple[str, str] | None:
+        """Where the Settings sheet sets `name`, if it does."""
+        row = self.settings.get(name)
+        return None if row is None else self.cell("Settings", "value", row)
 
 
 class Disruption(Row):
@@ -120,6 +143,7 @@ class Problem(BaseModel):
     groups: dict[str, Group]
     settings: Settings
     scenarios: list[Scenario] = []
+    sources: Sources = Sources()
 
     @cached_property
     def offers_by_material(self) -> dict[str, list[Offer]]:

@@ -40,6 +40,7 @@ from optimizer.contract.problem import (
     Problem,
     Scenario,
     Settings,
+    Sources,
     construct_all,
 )
 from optimizer.contract.schema import (
@@ -143,7 +144,8 @@ def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
 def _validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
     found = Collector()
     tables = _find_tables(workbook, found)
-    settings = _settings(tables.get("settings"), found)
+    setting_rows: dict[str, int] = {}
+    settings = _settings(tables.get("settings"), found, setting_rows)
     groups = _groups(tables.get("groups"), found)
     countries, defaults = _countries(tables.get("countries"), tables.get("groups"), found)
     offers_table, demand_table = tables.get("offers"), tables.get("demand")
@@ -170,6 +172,11 @@ def _validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
         groups=groups,
         settings=settings,
         scenarios=scenarios,
+        sources=Sources(
+            sheets={table.spec.name: table.sheet for table in tables.values()},
+            letters={table.spec.name: table.letters for table in tables.values()},
+            settings=setting_rows,
+        ),
     )
     return problem, _sorted(found.diagnostics)
 
@@ -503,7 +510,8 @@ def _unrepeated(parsed: Parsed, repeats: list[tuple[int, Any, int]]) -> list[int
 # --- one function per sheet --------------------------------------------------------------------
 
 
-def _settings(table: Table | None, found: Collector) -> Settings | None:
+def _settings(table: Table | None, found: Collector, rows: dict[str, int]) -> Settings | None:
+    """The settings, with the row of each one set in `rows`."""
     if table is None:
         return Settings()
     values: dict[str, Any] = {}
@@ -542,6 +550,8 @@ def _settings(table: Table | None, found: Collector) -> Settings | None:
             continue
         seen[key] = row
         value = cells.get("value")
+        if value is not None:
+            rows[spec.name] = row
         if value is None:
             continue
         try:
@@ -579,7 +589,7 @@ def _groups(table: Table | None, found: Collector) -> dict[str, Group]:
                     f"max_share {item.max_share:.0%}.",
                 )
             )
-        groups[name] = Group(name=name, max_share=item.max_share, min_share=item.min_share)
+        groups[name] = Group(name=name, max_share=item.max_share, min_share=item.min_share, row=row)
     return groups
 
 
@@ -623,7 +633,7 @@ def _countries(
                     )
                 )
         countries[name] = Country(
-            name=name, max_share=item.max_share, group=item.group, risk=item.risk
+            name=name, max_share=item.max_share, group=item.group, risk=item.risk, row=row
         )
     defaults = {
         name: CountryDefaults(item.risk, item.tariff, item.embargo)
@@ -652,6 +662,22 @@ def _materials(table: Table, settings: Settings | None, found: Collector) -> dic
     defaults = settings or Settings()
     rows = [parsed.rows[i] for i in keep]
     column = {name: [values[i] for i in keep] for name, values in parsed.columns.items()}
+    defaultable = {
+        name: getattr(defaults, name)
+        for name in ("max_country_share", "max_supplier_share", "max_avg_risk")
+        if getattr(defaults, name) is not None
+    }
+    blank = [column[name] for name in defaultable]
+    defaulted = (
+        [
+            frozenset(
+                name for name, value in zip(defaultable, values, strict=True) if value is None
+            )
+            for values in zip(*blank, strict=True)
+        ]
+        if blank
+        else [frozenset()] * len(rows)
+    )
     materials = construct_all(
         Material,
         name=column["material"],
@@ -662,6 +688,7 @@ def _materials(table: Table, settings: Settings | None, found: Collector) -> dic
         max_suppliers=column["max_suppliers"],
         row=rows,
         quantity_cell=[table.ref("quantity", row) for row in rows],
+        defaulted=defaulted,
     )
     return {material.name: material for material in materials}
 

@@ -72,6 +72,7 @@ class Sheet:
     name: str
     rows: list[list[Cell]]
     hidden: bool = False
+    totals: tuple[int, ...] = ()  # Excel rows that are the totals row of an Excel table
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ def _encode(result: tuple[str, Any]) -> bytes:
     value, diagnostics) with pickle."""
     kind, payload = result
     if kind == "ok":
-        sheets = [(sheet.name, sheet.rows, sheet.hidden) for sheet in payload.sheets.values()]
+        sheets = [
+            (sheet.name, sheet.rows, sheet.hidden, sheet.totals)
+            for sheet in payload.sheets.values()
+        ]
         try:
             return b"m" + marshal.dumps((payload.sheet_names, sheets))
         except ValueError:  # not a plain value
@@ -193,7 +197,8 @@ def _decode(data: bytes) -> tuple[str, Any]:
         if data[:1] == b"m":
             names, sheets = marshal.loads(memoryview(data)[1:])
             return "ok", Workbook(
-                names, {name: Sheet(name, rows, hidden) for name, rows, hidden in sheets}
+                names,
+                {name: Sheet(name, rows, hidden, totals) for name, rows, hidden, totals in sheets},
             )
         return pickle.loads(memoryview(data)[1:])
 
