@@ -90,7 +90,7 @@ def run_project(path: Path, out_dir: Path) -> dict[str, Any]:
     from optimizer.batch.pipeline import process_workbook
 
     started = time.perf_counter()
-    outcome = process_workbook(path, out_dir)
+    outcome = process_workbook(path, out_dir / f"{path.stem}_allocation.xlsx")
     return {
         "status": str(outcome.status),
         "total_cost": outcome.total_cost,

@@ -71,7 +71,7 @@ def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
 @pytest.fixture(autouse=True)
 def no_settling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by a test are complete: don't wait to see whether they still change."""
-    monkeypatch.setattr("optimizer.batch.pipeline.SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr("optimizer.batch.inputs.SETTLE_SECONDS", 0.0)
 
 
 def write_with_xlsxwriter(

@@ -1,18 +1,24 @@
-"""One workbook through every stage: read, validate, solve, verify, report, write."""
+"""One workbook through every stage: read, validate, solve, verify, analyse, report, and write.
+
+`solve_workbook` never raises for a bad input: whatever happens to the workbook is its
+`Result`, with the sheets that say why. A failure of the optimizer itself is a result too
+(status `error`), so that one workbook never stops a batch.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from optimizer.batch.result import Result
 from optimizer.collector import collector_paused
 from optimizer.contract.diagnostics import (
     LEVEL_ORDER,
@@ -24,33 +30,20 @@ from optimizer.contract.diagnostics import (
     unreadable,
 )
 from optimizer.contract.problem import Problem
+from optimizer.contract.schema import SETTINGS_BY_KEY, normalize
 from optimizer.contract.status import SolveStatus, Status
 from optimizer.insight.analysis import analyse
 from optimizer.insight.explain import explain_infeasible
 from optimizer.insight.report import RunInfo, error_tables, invalid_tables, result_tables
 from optimizer.model.solve import Session, SolveResult, SolverUnavailable
-from optimizer.model.verify import plan_cost, verify
+from optimizer.model.verify import verify
 from optimizer.reading.filetype import has_macros
+from optimizer.reading.frames import workbook_of_frames
 from optimizer.reading.validate import is_contract_sheet, validate
-from optimizer.reading.workbook import WORKBOOK_SUFFIXES, read_workbook
-from optimizer.writing.xlsx import write_workbook
+from optimizer.reading.workbook import read_workbook
+from optimizer.writing.files import reason
 
-OUTPUT_SUFFIX = "_allocation.xlsx"
-# A file changed more recently than this is watched for that long; tests set it to 0.
-SETTLE_SECONDS = float(os.environ.get("OPTIMIZER_SETTLE_SECONDS", "1.0"))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one input workbook."""
-
-    input: Path
-    output: Path | None
-    status: Status
-    total_cost: float | None
-    seconds: float
-    message: str = ""
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+Source = Path | Mapping[str, pd.DataFrame]  # a workbook file, or its sheets as DataFrames
 
 
 class Stopwatch:
@@ -71,81 +64,16 @@ class Stopwatch:
 
 @dataclass(frozen=True)
 class RunOptions:
-    solver: str | None = None  # None: the workbook's setting
-    time_limit: float | None = None  # None: the workbook's setting
+    """How to run a workbook beyond what its sheets say."""
+
+    settings: Mapping[str, Any] = field(default_factory=dict)  # win over the Settings sheet
     workers: int = 1  # processes for one workbook's scenarios
 
-
-def is_input_workbook(path: Path) -> bool:
-    """Workbooks only; Excel/LibreOffice lock files and hidden files are skipped."""
-    name = path.name
-    return (
-        path.is_file()
-        and path.suffix.lower() in WORKBOOK_SUFFIXES
-        and not name.startswith(("~$", ".~lock.", "."))
-    )
-
-
-def find_workbooks(paths: Iterable[Path], out_dir: Path | None = None) -> list[Path]:
-    """The workbooks named, and those directly inside the folders named, in a stable order;
-    in a folder that is also the output folder, our own `*_allocation.xlsx` are not inputs."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            own_outputs = out_dir is not None and path.resolve() == out_dir.resolve()
-            found.extend(
-                sorted(
-                    p
-                    for p in path.iterdir()
-                    if is_input_workbook(p) and not (own_outputs and p.name.endswith(OUTPUT_SUFFIX))
-                )
-            )
-        elif is_input_workbook(path):
-            found.append(path)
-    return found
-
-
-def still_changing(paths: list[Path]) -> set[Path]:
-    """The files that are still being written or copied: recently modified ones whose size or
-    modification time changes while we watch them for a moment."""
-
-    def state(path: Path) -> tuple[int, int] | None:
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        return stat.st_size, stat.st_mtime_ns
-
-    now = time.time()
-    states = {p: state(p) for p in paths}
-    recent = {
-        p: before
-        for p, before in states.items()
-        if before is not None and now - before[1] / 1e9 < SETTLE_SECONDS
-    }
-    if not recent:
-        return set()
-    time.sleep(SETTLE_SECONDS)
-    return {p for p, before in recent.items() if state(p) != before}
-
-
-def output_path(path: Path, out_dir: Path) -> Path:
-    return out_dir / f"{path.stem}{OUTPUT_SUFFIX}"
-
-
-def output_paths(workbooks: list[Path], out_dir: Path) -> dict[Path, Path]:
-    """`<stem>_allocation.xlsx` for each workbook; when two share a stem (`plan.xlsx`,
-    `plan.ods`), the later one's output also names its type (`plan_ods_allocation.xlsx`), so
-    no result replaces another."""
-    outputs: dict[Path, Path] = {}
-    taken: set[Path] = set()
-    for path in workbooks:
-        output = output_path(path, out_dir)
-        if output in taken:
-            output = out_dir / f"{path.stem}_{path.suffix.lstrip('.').lower()}{OUTPUT_SUFFIX}"
-        taken.add(output)
-        outputs[path] = output
-    return outputs
+    def __post_init__(self) -> None:
+        for name in self.settings:
+            if normalize(name) not in SETTINGS_BY_KEY:
+                known = ", ".join(SETTINGS_BY_KEY)
+                raise TypeError(f"'{name}' is not a setting; the settings are: {known}")
 
 
 def sha256(path: Path) -> str:
@@ -156,62 +84,86 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_problem(path: Path, watch: Stopwatch | None = None) -> tuple[Problem, list[Diagnostic]]:
+def load_problem(
+    source: Source, options: RunOptions = RunOptions(), watch: Stopwatch | None = None
+) -> tuple[Problem, list[Diagnostic]]:
     """Read and validate one workbook; raise InvalidWorkbook with every problem found."""
     watch = watch or Stopwatch()
     with watch.lap("read"):
-        workbook = read_workbook(path, is_contract_sheet)
+        if isinstance(source, Path):
+            workbook = read_workbook(source, is_contract_sheet)
+        else:
+            workbook = workbook_of_frames(source)
     with watch.lap("validate"):
-        problem, diagnostics = validate(workbook)
-    if zipfile.is_zipfile(path) and has_macros(path):
+        problem, diagnostics = validate(workbook, options.settings)
+    if isinstance(source, Path) and zipfile.is_zipfile(source) and has_macros(source):
         note = "The workbook contains macros; they were not run, and the output has none."
         diagnostics.append(info("", "", note))
     return problem, diagnostics
 
 
-def process_workbook(
-    path: Path, out_dir: Path, options: RunOptions = RunOptions(), output: Path | None = None
-) -> Outcome:
-    """Solve one workbook and write its output workbook (`output`, else the usual name in
-    `out_dir`); never raises for a bad input, and a failure of the optimizer itself still
-    leaves an output that says so."""
+def solve_workbook(source: Source, options: RunOptions = RunOptions()) -> Result:
+    """Solve one workbook (a file, or its sheets as DataFrames) and return its result, with
+    every output sheet; nothing is written."""
     with collector_paused(collect=True):
-        return _process(path, out_dir, options, output)
+        return _solve(source, options)
 
 
-def _process(path: Path, out_dir: Path, options: RunOptions, output: Path | None) -> Outcome:
+def process_workbook(path: Path, output: Path, options: RunOptions = RunOptions()) -> Result:
+    """Solve one workbook file and write its output workbook to `output`; an output that
+    cannot be written is the result's `output_error`, in words."""
+    result = solve_workbook(path, options)
+    started = time.perf_counter()
+    try:
+        result.to_excel(output)
+        result.output = output
+    except OSError as exc:
+        result.output_error = f"its output could not be written to {output.parent}: {reason(exc)}"
+    written = time.perf_counter() - started
+    result.timings["write"] = written
+    result.seconds += written
+    return result
+
+
+def _solve(source: Source, options: RunOptions) -> Result:
     started = time.perf_counter()
     watch = Stopwatch()
-    output = output or output_path(path, out_dir)
-    run = RunInfo(path.name, "")
+    path = source if isinstance(source, Path) else None
+    run = RunInfo(path.name if path else None, None)
     try:
-        run = RunInfo(path.name, sha256(path))
-        problem, diagnostics = load_problem(path, watch)
+        if path is not None:
+            run = RunInfo(path.name, sha256(path))
+        problem, diagnostics = load_problem(source, options, watch)
     except Exception as exc:  # nothing about an input may stop the batch
-        invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_read_message(path, exc))
-        with watch.lap("write"):
-            write_workbook(output, invalid_tables(run, invalid.diagnostics, options.solver))
-        seconds = time.perf_counter() - started
-        message = _first_error(invalid.diagnostics)
-        return Outcome(path, output, Status.INVALID, None, seconds, message, watch.seconds)
+        invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_read_message(run, exc))
+        sheets = invalid_tables(run, invalid.diagnostics, options.settings.get("solver"))
+        return _result(Status.INVALID, sheets, invalid.diagnostics, path, started, watch)
     try:
-        status, cost, tables, diagnostics = _solve_and_report(
-            problem, diagnostics, run, options, watch
-        )
+        status, sheets, diagnostics = _solve_and_report(problem, diagnostics, run, options, watch)
     except SolverUnavailable as exc:
-        status, cost, diagnostics = Status.ERROR, None, [error("Settings", "", str(exc))]
-        tables = error_tables(run, diagnostics, options.solver)
+        status, diagnostics = Status.ERROR, [error("Settings", "", str(exc))]
+        sheets = error_tables(run, diagnostics, problem.settings.solver)
     except Exception as exc:  # a bug must not stop the batch; the output says what happened
         message = (
             f"The optimizer failed on this workbook ({type(exc).__name__}: {exc}). "
             "No plan is recommended; please report this file to the tool's maintainers."
         )
-        status, cost, diagnostics = Status.ERROR, None, [error("", "", message)]
-        tables = error_tables(run, diagnostics, options.solver)
-    with watch.lap("write"):
-        write_workbook(output, tables)
+        status, diagnostics = Status.ERROR, [error("", "", message)]
+        sheets = error_tables(run, diagnostics, problem.settings.solver)
+    return _result(status, sheets, diagnostics, path, started, watch)
+
+
+def _result(
+    status: Status,
+    sheets: dict[str, pd.DataFrame],
+    diagnostics: list[Diagnostic],
+    path: Path | None,
+    started: float,
+    watch: Stopwatch,
+) -> Result:
     seconds = time.perf_counter() - started
-    return Outcome(path, output, status, cost, seconds, _first_error(diagnostics), watch.seconds)
+    message = _first_error(diagnostics)
+    return Result(status, sheets, path, None, "", seconds, message, watch.seconds)
 
 
 def _solve_and_report(
@@ -220,9 +172,8 @@ def _solve_and_report(
     run: RunInfo,
     options: RunOptions,
     watch: Stopwatch,
-) -> tuple[Status, float | None, dict[str, pd.DataFrame], list[Diagnostic]]:
-    solver = options.solver or problem.settings.solver
-    time_limit = options.time_limit or problem.settings.time_limit
+) -> tuple[Status, dict[str, pd.DataFrame], list[Diagnostic]]:
+    solver, time_limit = problem.settings.solver, problem.settings.time_limit
     with watch.lap("build"):
         session = Session(problem, solver, time_limit)
     with watch.lap("solve"):
@@ -236,18 +187,17 @@ def _solve_and_report(
         with watch.lap("analyse"):
             analysis.wait()  # one thread at a time uses the session
             analysis = analyse(problem, result, session, options.workers)
-    cost = plan_cost(problem, result.plan) if result.plan is not None else None
     with watch.lap("report"):
         tables = result_tables(run, problem, result, diagnostics, analysis)
-    return Status.of(result.status), cost, tables, diagnostics
+    return Status.of(result.status), tables, diagnostics
 
 
-def _read_message(path: Path, exc: Exception) -> str:
+def _read_message(run: RunInfo, exc: Exception) -> str:
+    name = run.input_file or "The workbook"
     if isinstance(exc, OSError):
-        reason = exc.strerror or type(exc).__name__
-        return f"{path.name} could not be opened ({reason}). Check that the file is readable."
+        return f"{name} could not be opened ({reason(exc)}). Check that the file is readable."
     return (
-        f"{path.name} could not be read ({type(exc).__name__}: {exc}). Open it in Excel and "
+        f"{name} could not be read ({type(exc).__name__}: {exc}). Open it in Excel and "
         "save it again as .xlsx."
     )
 

@@ -1,5 +1,6 @@
-"""A batch's progress on standard error: a bar below the lines on a terminal, plain lines
-otherwise (pipes, files, cron, CI), so nothing of the bar ever reaches a log."""
+"""A batch's progress on standard error: one line per workbook, and a bar below the lines on a
+terminal; plain lines otherwise (pipes, files, cron, CI), so nothing of the bar ever reaches a
+log."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
+from optimizer.contract.status import Status
+
 if TYPE_CHECKING:
     from tqdm import tqdm
+
+    from optimizer.batch.result import Result
 
 MIN_BAR_WORKBOOKS = 3  # a shorter batch gets no bar: it would only flicker
 T = TypeVar("T")
@@ -79,3 +84,47 @@ def in_order(done: Iterable[tuple[int, T]], finished: Callable[[], None]) -> Ite
         while following in waiting:
             yield waiting.pop(following)
             following += 1
+
+
+class Lines:
+    """The command line's listener of a batch (`optimizer.batch.run.Listener`): each
+    workbook's verdict line and every note on standard error, with a `Progress` bar."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+
+    def started(self, workbooks: int) -> None:
+        self.progress = Progress(workbooks)
+
+    def finished(self) -> None:
+        if self.progress is not None:
+            self.progress.advance()
+
+    def result(self, result: Result) -> None:
+        self.note(verdict_line(result))
+
+    def note(self, text: str) -> None:
+        if self.progress is None:
+            click.echo(text, err=True)
+        else:
+            self.progress.echo(text)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
+            self.progress = None
+
+
+def verdict_line(result: Result) -> str:
+    """One workbook in one line: name, status, total cost, seconds, and what went wrong."""
+    name = result.input.name if result.input is not None else "workbook"
+    parts = [f"{name}: {result.status}"]
+    if result.total_cost is not None:
+        parts.append(f"total cost {result.total_cost:,.2f}")
+    parts.append(f"{result.seconds:.1f} s")
+    if result.status is not Status.OPTIMAL and result.message:
+        parts.append(result.message)
+    if result.output_error:
+        parts.append(result.output_error)
+    line = ", ".join(parts)
+    return f"{line} -> {result.output}" if result.output else line

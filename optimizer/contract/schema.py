@@ -9,6 +9,7 @@ from enum import StrEnum
 
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet
+OUTPUT_SUFFIX = "_allocation.xlsx"  # the output of `plan.xlsx` is `plan_allocation.xlsx`
 INSTRUCTIONS = "Instructions"  # the template's sheet of explanations, which the reader skips
 
 

@@ -101,12 +101,25 @@ FRONTIER_COLUMNS = [
 ]
 
 
+SHEET_COLUMNS = {  # the columns of each output sheet, also when it has no rows
+    "Summary": SUMMARY_COLUMNS,
+    "Allocation": ALLOCATION_COLUMNS,
+    "Materials": MATERIALS_COLUMNS,
+    "Countries": COUNTRIES_COLUMNS,
+    "Constraints": CONSTRAINTS_COLUMNS,
+    "Limits cost": LIMITS_COST_COLUMNS,
+    "Scenarios": SCENARIOS_COLUMNS,
+    "Frontier": ["point", "factor", *FRONTIER_COLUMNS],
+    "Diagnostics": DIAGNOSTICS_COLUMNS,
+}
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """What the Summary says about the run itself."""
 
-    input_file: str
-    input_sha256: str
+    input_file: str | None  # None for sheets given as DataFrames
+    input_sha256: str | None
 
 
 def summary_table(info: RunInfo, rows: list[tuple[str, object]]) -> pd.DataFrame:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from itertools import chain, repeat
@@ -21,10 +18,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter.utility import xl_col_to_name
 
 from optimizer.contract.schema import EXCEL_MAX_ROWS, EXCEL_MAX_TEXT
+from optimizer.writing.files import write_atomically
 from optimizer.writing.styles import CHARTED, add_charts, style_sheet
 
-TEMP_SUFFIX = ".tmp"
-CLAIM_SUFFIX = ".claim"
 WRITER_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -63,40 +59,26 @@ Decorate = Callable[[Any, dict[str, Any], dict[str, pd.DataFrame]], None]
 def write_workbook(
     path: Path, tables: dict[str, pd.DataFrame], decorate: Decorate = add_charts
 ) -> None:
-    """Write `tables` as sheets of `path`: first to a temp file beside it, then rename.
+    """Write `tables` as sheets of `path`, atomically (`files.write_atomically`).
     `decorate(workbook, sheets, tables)` adds what is more than values (charts, validation).
 
     xlsxwriter writes the workbook with headers, styles and charts, and the values of the
     sheets in CELL_BY_CELL; the rows of the other sheets are then rendered as XML in bulk
     (no Python call per cell) into its sheet files."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{path.name}.{os.getpid()}."
-    handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        styled = io.BytesIO()
-        book = xlsxwriter.Workbook(styled, {**WRITER_OPTIONS, "in_memory": True})
-        sheets: dict[str, Any] = {}
-        bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
-        for number, (name, table) in enumerate(tables.items(), 1):
-            sheet = sheets[name] = book.add_worksheet(name)
-            row_formats = style_sheet(book, sheet, name, table)
-            if name in CELL_BY_CELL or not (len(table) and len(table.columns)):
-                _write_values(sheet, table, row_formats)
-            else:
-                bulk[f"xl/worksheets/sheet{number}.xml"] = table  # as xlsxwriter names it
-        decorate(book, sheets, tables)
-        book.close()
-        with open(temp, "wb") as written:
-            _fill_in(styled, written, bulk)
-            written.flush()
-            os.fsync(written.fileno())
-        os.replace(temp, path)
-        _sync_folder(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+    styled = io.BytesIO()
+    book = xlsxwriter.Workbook(styled, {**WRITER_OPTIONS, "in_memory": True})
+    sheets: dict[str, Any] = {}
+    bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
+    for number, (name, table) in enumerate(tables.items(), 1):
+        sheet = sheets[name] = book.add_worksheet(name)
+        row_formats = style_sheet(book, sheet, name, table)
+        if name in CELL_BY_CELL or not (len(table) and len(table.columns)):
+            _write_values(sheet, table, row_formats)
+        else:
+            bulk[f"xl/worksheets/sheet{number}.xml"] = table  # as xlsxwriter names it
+    decorate(book, sheets, tables)
+    book.close()
+    write_atomically(path, lambda handle: _fill_in(styled, handle, bulk))
 
 
 def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> None:
@@ -241,84 +223,3 @@ def _cell(place: str, value: object) -> str:
         number = float(value)
         return f"<c {place}><v>{number:.16G}</v></c>" if math.isfinite(number) else ""
     return f'<c {place} t="inlineStr">{_inline(str(value))}</c>'
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (a crash right after it keeps the new name)."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _owner(path: Path) -> int | None:
-    """The process id in a temp file's name (`.<output>.<pid>.<random>.tmp`) or a claim file."""
-    if path.name.endswith(CLAIM_SUFFIX):
-        with contextlib.suppress(OSError, ValueError):
-            return int(path.read_text().strip())
-        return None
-    parts = path.name.split(".")
-    return int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
-
-
-def remove_stale_files(folder: Path) -> list[Path]:
-    """Delete temp and claim files left in `folder` by runs that were killed."""
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for path in folder.glob(".*"):
-        if not path.name.endswith((TEMP_SUFFIX, CLAIM_SUFFIX)):
-            continue
-        owner = _owner(path)
-        if owner is not None and _alive(owner):
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append(path)
-    return removed
-
-
-@contextlib.contextmanager
-def claim(output: Path) -> Iterator[bool]:
-    """Claim `output` for this process, atomically; yields False when another live run holds
-    it (that run is writing the same output, so this one leaves it alone)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    marker = output.parent / f".{output.name}{CLAIM_SUFFIX}"
-    # The claim appears with its owner already in it: written to a private file, then linked
-    # into place (atomic, and fails if the claim exists), so no run ever sees an empty claim.
-    mine = output.parent / f".{output.name}.{os.getpid()}{CLAIM_SUFFIX}"
-    mine.write_text(str(os.getpid()))
-    try:
-        for _ in range(2):
-            try:
-                os.link(mine, marker)
-            except FileExistsError:
-                owner = _owner(marker)
-                if owner is not None and _alive(owner) and owner != os.getpid():
-                    yield False
-                    return
-                with contextlib.suppress(FileNotFoundError):
-                    marker.unlink()
-                continue
-            try:
-                yield True
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    marker.unlink()
-            return
-        yield False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            mine.unlink()

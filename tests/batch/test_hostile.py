@@ -647,9 +647,11 @@ def test_run_killed_mid_write_leaves_previous_outputs_intact(tmp_path: Path, mom
     _, errors = again.communicate(timeout=120)
     assert again.returncode == 0, errors
     assert leftovers(out) == []
-    assert sorted(p.name for p in out.iterdir()) == sorted(previous)
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(previous)
     for name, (_, values) in previous.items():
         assert read_output(out / name).values() == values, name
+    kept = sorted(p.name for p in (out / "previous").iterdir())  # the replaced outputs
+    assert {name.rsplit("_", 1)[0] for name in kept} == {n[:-5] for n in previous}, kept
 
 
 def test_two_runs_at_once_on_the_same_folders(tmp_path: Path) -> None:
@@ -669,7 +671,7 @@ def test_two_runs_at_once_on_the_same_folders(tmp_path: Path) -> None:
 
     assert snapshot(inputs) == before
     assert leftovers(out) == []
-    assert sorted(p.name for p in out.iterdir()) == sorted(
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(
         f"{Path(name).stem}_allocation.xlsx" for name in workbooks
     )
     for name, status in expected.items():
@@ -691,7 +693,7 @@ def test_two_runs_at_once_on_the_same_folders(tmp_path: Path) -> None:
 def test_file_still_being_copied_is_skipped_then_processed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("optimizer.batch.pipeline.SETTLE_SECONDS", 0.5)
+    monkeypatch.setattr("optimizer.batch.inputs.SETTLE_SECONDS", 0.5)
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     stable = inputs / "stable.xlsx"

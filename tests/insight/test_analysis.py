@@ -673,7 +673,7 @@ def test_workbook_end_to_end(tmp_path: Path) -> None:
             sheet.append(row)
     path = tmp_path / "ga.xlsx"
     book.save(path)
-    outcome = process_workbook(path, tmp_path / "out")
+    outcome = process_workbook(path, tmp_path / "out" / "ga_allocation.xlsx")
     assert outcome.status == "optimal", outcome.message
     assert outcome.output == tmp_path / "out" / "ga_allocation.xlsx"
     out = outcome.output
@@ -734,7 +734,7 @@ def test_a_plan_that_fails_its_check_is_not_analysed_as_a_plan(
     import optimizer.batch.pipeline
 
     monkeypatch.setattr(optimizer.batch.pipeline, "verify", lambda problem, plan: ["X supplies 1"])
-    outcome = process_workbook(EXAMPLE, tmp_path / "out")
+    outcome = process_workbook(EXAMPLE, tmp_path / "out" / "gallium_allocation.xlsx")
     assert outcome.status == "error"
     assert outcome.output is not None
     summary = {row["item"]: row["value"] for row in _sheet(outcome.output, "Summary")}
