@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -230,13 +230,11 @@ def result_tables(
 
 @dataclass(frozen=True)
 class OfferArrays:
-    """The offers as arrays (the model's OfferData, made once per problem), the materials'
-    demand, and the quantities of each plan, worked out once per plan of the report."""
+    """The offers as arrays (the problem's OfferData) and the materials' demand."""
 
     data: OfferData
     materials: list[str]
     demand: np.ndarray  # per material
-    known: dict[int, tuple[Plan, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, problem: Problem) -> OfferArrays:
@@ -245,11 +243,7 @@ class OfferArrays:
 
     def of_plan(self, plan: Plan) -> np.ndarray:
         """The plan's quantity of every offer, by Offer.index (its position)."""
-        known = self.known.get(id(plan))
-        if known is None or known[0] is not plan:
-            x = plan.in_offer_order(len(self.data.material))
-            known = self.known[id(plan)] = (plan, x)
-        return known[1]
+        return plan.in_offer_order(len(self.data.material))
 
     def per_material(self, values: np.ndarray) -> np.ndarray:
         """Sums of `values` (one per offer) per material, added up in offer order."""
@@ -351,7 +345,7 @@ def current_plan(problem: Problem) -> Plan | None:
         name: max(0.0, m.quantity - s)
         for (name, m), s in zip(problem.materials.items(), supplied, strict=True)
     }
-    return Plan(quantities, shortfall, 0.0)
+    return Plan(quantities, shortfall, 0.0, array=bought)
 
 
 def comparison_table(
@@ -515,13 +509,7 @@ def countries_table(
 ) -> pd.DataFrame:
     offers = offers or OfferArrays.of(problem)
     amounts = CountryAmounts.of(offers, offers.of_plan(plan))
-    own = [
-        problem.countries[c].max_share if c in problem.countries else None
-        for c in offers.data.countries
-    ]
-    material_cap = _floats(m.max_country_share for m in problem.materials.values())
-    own_cap = np.array([np.nan if s is None else s for s in own], dtype=np.float64)
-    cap = np.fmin(material_cap[amounts.material], own_cap[amounts.country])
+    cap = offers.data.country_cap(amounts.material, amounts.country)
     demand = offers.demand[amounts.material]
     bound = cap * demand
     binding = (cap < 1) & (bound - amounts.amount <= BINDING * np.maximum(1.0, bound))
