@@ -13,6 +13,23 @@ OUTPUT_SUFFIX = "_allocation.xlsx"  # the output of `plan.xlsx` is `plan_allocat
 INSTRUCTIONS = "Instructions"  # the template's sheet of explanations, which the reader skips
 
 
+def excel_length(text: str) -> int:
+    """The length of `text` as Excel counts it against EXCEL_MAX_TEXT: in UTF-16 units (an
+    emoji counts twice)."""
+    if len(text) <= EXCEL_MAX_TEXT // 2:  # short enough whatever it holds
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def excel_cut(text: str) -> str:
+    """`text` cut to what one Excel cell holds (EXCEL_MAX_TEXT UTF-16 units), never inside a
+    character."""
+    if excel_length(text) <= EXCEL_MAX_TEXT:
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")[: 2 * EXCEL_MAX_TEXT]
+    return units.decode("utf-16-le", "ignore")
+
+
 class Kind(StrEnum):
     TEXT = "text"
     AMOUNT = "amount"  # a number >= 0

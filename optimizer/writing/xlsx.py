@@ -17,7 +17,7 @@ import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter.utility import xl_col_to_name
 
-from optimizer.contract.schema import EXCEL_MAX_ROWS, EXCEL_MAX_TEXT
+from optimizer.contract.schema import EXCEL_MAX_ROWS, EXCEL_MAX_TEXT, excel_cut
 from optimizer.writing.files import write_atomically
 from optimizer.writing.styles import CHARTED, add_charts, style_sheet
 
@@ -35,7 +35,8 @@ COMPRESSION = 1  # zlib level of the bulk sheets: 3-4x faster than the default, 
 ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # as xlsxwriter writes text
 CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 EDGE_SPACE = re.compile(r"^\s|\s$")
-SPECIAL = re.compile(r"[\x00-\x1f&<>\ud800-\udfff]")  # text with these is escaped
+SPECIAL = re.compile(r"[\x00-\x1f&<>\ud800-\udfff\ufffe\uffff]")  # text with these is escaped
+NONCHARACTER = re.compile("[\ufffe\uffff]")
 FIELD = re.compile(r"\{(\d+)\}")
 DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 COLUMN = re.compile(r"<col ([^>]*)/>")
@@ -43,14 +44,15 @@ ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 
 
 def excel_text(value: object) -> object:
-    """Text Excel can store: no control characters, at most 32,767 characters."""
+    """Text Excel can store: no control characters or noncharacters (U+FFFE, U+FFFF), at most
+    32,767 UTF-16 units."""
     if not isinstance(value, str):
         return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # e.g. a file name in a legacy encoding, read as surrogates
         value = value.encode("utf-8", "replace").decode("utf-8")
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_MAX_TEXT]
+    return excel_cut(NONCHARACTER.sub("", ILLEGAL_CHARACTERS_RE.sub("", value)))
 
 
 Decorate = Callable[[Any, dict[str, Any], dict[str, pd.DataFrame]], None]
@@ -199,7 +201,7 @@ def _plain(texts: list[str]) -> bool:
     return not (
         SPECIAL.search(joined)
         or "_x" in joined
-        or max(map(len, texts), default=0) > EXCEL_MAX_TEXT
+        or max(map(len, texts), default=0) > EXCEL_MAX_TEXT // 2  # maybe too long: checked
         or any(map(str.__ne__, texts, map(str.strip, texts)))
     )
 
