@@ -18,7 +18,7 @@ from optimizer.insight.metrics import average_risk, country_amounts, hhi, worst
 from optimizer.insight.scenarios import ScenarioOutcome, run_scenario
 from optimizer.model.build import BASELINE, FAMILY_OF, Family, Variant, build_model
 from optimizer.model.solve import Session, SolveResult, run_model, solve
-from optimizer.model.verify import plan_cost
+from optimizer.model.verify import plan_cost, plan_objective
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,11 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
     analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
     thread.shutdown(wait=False)
     analysis.baseline = baseline = baseline_plan(problem, solver, time_limit)
-    base_cost = plan_cost(problem, result.plan) if result.plan is not None else None
+    base_objective = plan_objective(problem, result.plan) if result.plan is not None else None
     if baseline.plan is not None and baseline.status is SolveStatus.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
     jobs = [
-        (problem, scenario, result.plan, base_cost, solver, time_limit)
+        (problem, scenario, result.plan, base_objective, solver, time_limit)
         for scenario in problem.scenarios
     ]
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:

@@ -86,9 +86,10 @@ SCENARIOS_COLUMNS = [
     "scenario",
     "status",
     "total_cost",
+    "shortfall",
+    "objective",
     "cost_change",
     "base_plan_shortfall",
-    "shortfall",
 ]
 FRONTIER_COLUMNS = [
     "status",
@@ -318,18 +319,20 @@ def glance_rows(tables: dict[str, pd.DataFrame]) -> list[tuple[str, object]]:
 
 
 def scenario_verdict(outcome: ScenarioOutcome) -> str:
-    """One line per scenario: what re-planning costs, and what the plan would miss unchanged."""
+    """One line per scenario: what re-planning costs (in objective, so unmet demand counts at
+    its penalty), what it leaves unmet, and what the plan would miss unchanged."""
     missed = outcome.base_plan_shortfall
     unchanged = (
         f"; unchanged, the plan would miss {missed:,.6g}" if missed and missed > ZERO else ""
     )
     if outcome.status is SolveStatus.INFEASIBLE:
         return f"no plan can meet the demand within the limits{unchanged}"
-    if outcome.total_cost is None or outcome.cost_change is None:
+    if outcome.objective is None or outcome.cost_change is None:
         return f"{outcome.status}{unchanged}"
-    base = outcome.total_cost - outcome.cost_change
+    base = outcome.objective - outcome.cost_change
     relative = f" ({outcome.cost_change / base:+.2%})" if base > ZERO else ""
-    return f"re-planned for {outcome.cost_change:+,.0f}{relative}{unchanged}"
+    unmet = f", leaving {outcome.shortfall:,.6g} unmet" if (outcome.shortfall or 0) > ZERO else ""
+    return f"re-planned for {outcome.cost_change:+,.0f}{relative}{unmet}{unchanged}"
 
 
 def current_plan(problem: Problem) -> Plan | None:
@@ -545,9 +548,10 @@ def scenarios_table(outcomes: list[ScenarioOutcome]) -> pd.DataFrame:
             o.name,
             str(o.status),
             o.total_cost,
+            o.shortfall,
+            o.objective,
             o.cost_change,
             o.base_plan_shortfall,
-            o.shortfall,
         )
         for o in outcomes
     ]

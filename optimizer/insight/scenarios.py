@@ -14,18 +14,19 @@ from optimizer.contract.problem import Offer, Problem, Scenario
 from optimizer.contract.status import SolveStatus
 from optimizer.insight.explain import explain_infeasible
 from optimizer.model.solve import solve
-from optimizer.model.verify import plan_cost, verify
+from optimizer.model.verify import plan_cost, plan_objective, verify
 
 
 @dataclass(frozen=True)
 class ScenarioOutcome:
     name: str
     status: SolveStatus
-    total_cost: float | None
-    cost_change: float | None  # against the base plan's total cost
+    total_cost: float | None  # of the re-optimised plan's purchases
+    cost_change: float | None  # its objective minus the base plan's: unmet demand is no saving
     base_plan_shortfall: float | None  # what the base plan would miss, with no re-planning
     shortfall: float | None  # what the re-optimised plan leaves unmet (with a penalty set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    objective: float | None = None  # total cost plus risk price and shortfall penalties
 
 
 def _factors(offer: Offer, scenario: Scenario) -> tuple[float, float]:
@@ -70,7 +71,7 @@ def run_scenario(
     problem: Problem,
     scenario: Scenario,
     base_plan: Plan | None,
-    base_cost: float | None,
+    base_objective: float | None,
     solver: str,
     time_limit: float,
 ) -> ScenarioOutcome:
@@ -92,6 +93,9 @@ def run_scenario(
             scenario.name, status, None, None, lost, None, [error("", "", prefix + message)]
         )
     cost = plan_cost(hit, plan)
-    change = cost - base_cost if base_cost is not None else None
+    objective = plan_objective(hit, plan)
+    change = objective - base_objective if base_objective is not None else None
     shortfall = sum(plan.shortfall.values())
-    return ScenarioOutcome(scenario.name, result.status, cost, change, lost, shortfall)
+    return ScenarioOutcome(
+        scenario.name, result.status, cost, change, lost, shortfall, objective=objective
+    )
