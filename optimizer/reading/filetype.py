@@ -21,14 +21,21 @@ MAX_UNCOMPRESSED = 4 << 30  # 4 GiB of XML is far beyond any real sourcing workb
 MAX_RATIO = 200  # XML compresses about 10-20 times; hundreds means a bomb
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")  # what a folder's workbooks end in
+SUFFIXES_IN_WORDS = ".xlsx, .xlsm, .xlsb, .xls or .ods"
+
+
 class Format(StrEnum):
     XLSX = "xlsx"  # also .xlsm: Office Open XML
+    XLSB = "xlsb"  # Excel binary workbook: Office Open XML parts holding binary records
     XLS = "xls"  # Excel 97-2003 (OLE container)
     ODS = "ods"
 
 
-def identify(path: Path) -> Format:
-    """The workbook format of `path` by its content; raise InvalidWorkbook for anything else."""
+def identify(path: Path, named_as_workbook: bool = True) -> Format:
+    """The workbook format of `path` by its content; raise InvalidWorkbook for anything else,
+    saying what the file is. `named_as_workbook`: its suffix is a workbook's (a file of another
+    suffix was named on purpose, and is told what it is rather than that it is damaged)."""
     with open(path, "rb") as handle:
         head = handle.read(512)
     name = path.name
@@ -42,7 +49,10 @@ def identify(path: Path) -> Format:
     if head.startswith(ZIP_MAGIC):
         return _zip(path)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<")):
+    web = text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<"))
+    if not named_as_workbook:
+        raise unreadable(_not_a_workbook(name, head, web))
+    if web:
         raise unreadable(
             f"{name} could not be read: it is a web page or XML file with a workbook's name, "
             "not a workbook (often an export from a web system). Open it in Excel and save it "
@@ -56,6 +66,28 @@ def identify(path: Path) -> Format:
     raise unreadable(
         f"{name} could not be read: its content is neither Excel nor OpenDocument. Check "
         "that the right file was dropped in, and save it again from Excel as .xlsx."
+    )
+
+
+def _not_a_workbook(name: str, head: bytes, web: bool) -> str:
+    """The verdict on a file that neither is a workbook nor is named like one: what it is."""
+    if head.startswith(b"%PDF"):
+        return (
+            f"{name} is a PDF document, not a workbook ({SUFFIXES_IN_WORDS}). Use the workbook "
+            "the PDF was made from, or copy its tables into Excel and save them as .xlsx."
+        )
+    if web:
+        kind = "a web page or XML file"
+    elif _looks_like_text(head):
+        kind = "a text (CSV) file"
+    else:
+        return (
+            f"{name} is not a workbook ({SUFFIXES_IN_WORDS}): its content is neither Excel nor "
+            "OpenDocument. Check that the right file was named."
+        )
+    return (
+        f"{name} is {kind}, not a workbook ({SUFFIXES_IN_WORDS}): open it in Excel and save it "
+        "as .xlsx."
     )
 
 
@@ -117,6 +149,8 @@ def _checked_zip(path: Path) -> Format:
     _refuse_xml_entities(path)
     if "xl/workbook.xml" in names or any(n.endswith("/workbook.xml") for n in names):
         return Format.XLSX
+    if "xl/workbook.bin" in names:
+        return Format.XLSB
     if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         return Format.ODS
     if "EncryptionInfo" in names:

@@ -1,15 +1,18 @@
 """Read the cells of a workbook's contract sheets, once each, keeping where every cell stands.
 
 Values are read with python-calamine, which is fast but reads an Excel error value (`#N/A`)
-or a formula without a saved value as a blank cell; an `.xlsx`/`.xlsm` whose sheets hold
-either is read with openpyxl (read-only, saved values) instead, which tells them apart.
+or a formula without a saved value as a blank cell (and skips some). An `.xlsx`/`.xlsm` whose
+sheets hold either is read with openpyxl (read-only, saved values) instead, which tells them
+apart; in an `.xls`, `.ods` or `.xlsb` such cells are found in the file itself (`errors`) and
+put in place of calamine's blanks. The totals rows of Excel tables come from their table parts.
 The file's real format is taken from its content, and reading runs in a child process with a
 memory and time limit, so that a file built to exhaust memory (a cell claimed at XFD1048576
 makes calamine abort the whole interpreter) costs that file its verdict, never the batch.
-The sheets' XML is scanned for those two kinds of cells while the child already reads with
-calamine (the child is replaced when they are found), and the child's rows come back in one
-message, marshalled when they hold only plain values: isolation costs little more than making
-the cells a second time.
+An `.xlsx`'s sheets are scanned for those two kinds of cells while the child already reads with
+calamine (the child is replaced when they are found); the other formats' scan runs in a second
+child beside the first, under the same limits. The child's rows come back in one message,
+marshalled when they hold only plain values: isolation costs little more than making the cells
+a second time.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import os
 import pickle
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,17 +37,31 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from optimizer.collector import collector_paused
 from optimizer.contract.diagnostics import InvalidWorkbook, unreadable
-from optimizer.reading.filetype import Format, claimed_cells, identify, needs_cell_types
+from optimizer.reading.errors import EncryptedXls, Flag, flagged_cells
+from optimizer.reading.filetype import (
+    WORKBOOK_SUFFIXES,
+    Format,
+    claimed_cells,
+    identify,
+    needs_cell_types,
+)
+from optimizer.reading.tables import totals_rows
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - an install problem, not an input problem
     raise RuntimeError("defusedxml must be installed so that openpyxl parses XML safely")
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 MAX_COLUMNS = 1_000  # cells further right are never part of a contract table
 MAX_ROWS = 1_048_576  # Excel's own limit
 READ_MEMORY = 6 << 30  # bytes of address space the reading process may use
 READ_SECONDS = 600
-CALAMINE_SUFFIXES = {Format.XLSX: (".xlsx", ".xlsm"), Format.XLS: (".xls",), Format.ODS: (".ods",)}
+CALAMINE_SUFFIXES = {
+    Format.XLSX: (".xlsx", ".xlsm"),
+    Format.XLSB: (".xlsb",),
+    Format.XLS: (".xls",),
+    Format.ODS: (".ods",),
+}
+SCANNED = (Format.XLS, Format.ODS, Format.XLSB)  # calamine reads their error values as blanks
+WITH_TABLES = (Format.XLSX, Format.XLSB)
 MAX_DENSE_CELLS = 50_000_000  # a sheet claiming more is read cell by cell, not as one block
 
 
@@ -82,10 +100,10 @@ class Workbook:
 
 
 def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = True) -> Workbook:
-    """Read the sheets whose name passes `wanted`; raise InvalidWorkbook if it cannot be read."""
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise unreadable(f"{path.name} is not a workbook (.xlsx, .xlsm, .xls or .ods).")
-    fmt = identify(path)
+    """Read the sheets whose name passes `wanted`; raise InvalidWorkbook if it cannot be read.
+    Any file is judged by its content: a workbook of another suffix is read, anything else is
+    told what it is."""
+    fmt = identify(path, named_as_workbook=path.suffix.lower() in WORKBOOK_SUFFIXES)
     # calamine would allocate every cell of a claimed range that large; openpyxl streams it
     dense = fmt is Format.XLSX and claimed_cells(path) > MAX_DENSE_CELLS
     reader = "openpyxl" if dense else "calamine"
@@ -97,19 +115,26 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
     ):
         if scan and needs_cell_types(path):
             reader = "openpyxl"
-        return _read(path, fmt, reader, wanted)
-    child = _Child(path, fmt, reader, wanted)
+        book = _read(path, fmt, reader, wanted)
+        return _flagged(path, book, _scan(path, fmt, wanted)) if fmt in SCANNED else book
+    child = _Child(_read, path, fmt, reader, wanted)
+    scanner = _Child(_scan, path, fmt, wanted) if fmt in SCANNED else None  # beside the reader
     try:
         if scan and needs_cell_types(path):  # looked for while the child reads with calamine
             child.stop()
             reader = "openpyxl"
-            child = _Child(path, fmt, reader, wanted)
+            child = _Child(_read, path, fmt, reader, wanted)
         kind, payload = child.result()
         if kind == "crash" and reader == "calamine" and fmt is Format.XLSX:
-            child = _Child(path, fmt, "openpyxl", wanted)  # bounded, streaming
+            child = _Child(_read, path, fmt, "openpyxl", wanted)  # bounded, streaming
             kind, payload = child.result()
+        if kind == "ok" and scanner is not None:
+            kind, flags = scanner.result()
+            payload = _flagged(path, payload, flags) if kind == "ok" else flags
     finally:
         child.stop()
+        if scanner is not None:
+            scanner.stop()
     if kind == "ok":
         return payload
     if kind == "invalid":
@@ -127,22 +152,21 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
 
 
 class _Child:
-    """`_read` in a forked process with a memory limit and a timeout, started at once; its
-    result comes back through a pipe (`_encode`)."""
+    """`task(*args)` (`_read` or `_scan`) in a forked process with a memory limit and a
+    timeout, started at once; its result comes back through a pipe (`_encode`)."""
 
-    def __init__(self, path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]):
+    def __init__(self, task: Callable[..., Any], *args: Any):
         context = multiprocessing.get_context("fork")
         self._deadline = time.monotonic() + READ_SECONDS
         self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_child, args=(sender, path, fmt, reader, wanted), daemon=True
-        )
+        self._process = context.Process(target=_child, args=(sender, task, args), daemon=True)
         self._process.start()
         sender.close()
 
     def result(self) -> tuple[str, Any]:
-        """("ok", Workbook), ("invalid", diagnostics), ("timeout", None), or ("crash", None)
-        when the reader died (calamine aborts the process when an allocation fails)."""
+        """("ok", the task's result), ("invalid", diagnostics), ("timeout", None), or
+        ("crash", None) when the reader died (calamine aborts the process when an allocation
+        fails)."""
         try:
             if not self._receiver.poll(max(0.0, self._deadline - time.monotonic())):
                 return "timeout", None
@@ -159,14 +183,12 @@ class _Child:
         self._receiver.close()
 
 
-def _child(
-    sender: Any, path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]
-) -> None:
+def _child(sender: Any, task: Callable[..., Any], args: tuple[Any, ...]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
     with open(os.devnull, "w") as quiet:  # a crashing reader's own messages stay out of the log
         os.dup2(quiet.fileno(), 2)
     try:
-        result: tuple[str, Any] = ("ok", _read(path, fmt, reader, wanted))
+        result: tuple[str, Any] = ("ok", task(*args))
     except InvalidWorkbook as invalid:
         result = ("invalid", invalid.diagnostics)
     except MemoryError:
@@ -180,7 +202,7 @@ def _encode(result: tuple[str, Any]) -> bytes:
     faster than pickle (which keeps a memo of every cell); anything else (a date, an error
     value, diagnostics) with pickle."""
     kind, payload = result
-    if kind == "ok":
+    if kind == "ok" and isinstance(payload, Workbook):
         sheets = [
             (sheet.name, sheet.rows, sheet.hidden, sheet.totals)
             for sheet in payload.sheets.values()
@@ -204,15 +226,42 @@ def _decode(data: bytes) -> tuple[str, Any]:
 
 
 def _read(path: Path, fmt: Format, reader: str, wanted: Callable[[str], bool]) -> Workbook:
-    try:
+    """The sheets, with the totals rows of their Excel tables (.xlsx, .xlsm, .xlsb)."""
+    with _verdicts(path, fmt):
         if reader == "openpyxl":
-            return _read_with_openpyxl(path, wanted)
-        return _read_with_calamine(path, fmt, wanted)
+            book = _read_with_openpyxl(path, wanted)
+        else:
+            book = _read_with_calamine(path, fmt, wanted)
+        if fmt not in WITH_TABLES:
+            return book
+        totals = totals_rows(path, wanted)
+        sheets = {
+            name: Sheet(name, sheet.rows, sheet.hidden, totals.get(name, ()))
+            for name, sheet in book.sheets.items()
+        }
+        return Workbook(book.sheet_names, sheets)
+
+
+def _scan(path: Path, fmt: Format, wanted: Callable[[str], bool]) -> dict[str, list[Flag]]:
+    """The cells of an .xls, .ods or .xlsb that calamine reads as blanks but are not."""
+    with _verdicts(path, fmt):
+        return flagged_cells(path, fmt, wanted)
+
+
+@contextmanager
+def _verdicts(path: Path, fmt: Format) -> Iterator[None]:
+    """Any failure to read `path` as the verdict InvalidWorkbook, in words."""
+    try:
+        yield
     except (InvalidWorkbook, MemoryError):
         raise
-    except python_calamine.PasswordError as exc:
+    except (python_calamine.PasswordError, EncryptedXls) as exc:
         raise unreadable(_password_message(path)) from exc
     except Exception as exc:
+        raise unreadable(_unreadable_message(path, fmt, exc)) from exc
+    except BaseException as exc:  # a panic in calamine's Rust code is pyo3's PanicException
+        if type(exc).__name__ != "PanicException":
+            raise
         raise unreadable(_unreadable_message(path, fmt, exc)) from exc
 
 
@@ -236,7 +285,12 @@ def _unreadable_message(path: Path, fmt: Format, exc: Exception) -> str:
             "last row or column Excel allows). Open it in Excel, delete the empty rows and "
             "columns after the data, and save it again."
         )
-    kind = {Format.XLSX: "Excel", Format.XLS: "Excel 97-2003", Format.ODS: "OpenDocument"}
+    kind = {
+        Format.XLSX: "Excel",
+        Format.XLSB: "Excel binary",
+        Format.XLS: "Excel 97-2003",
+        Format.ODS: "OpenDocument",
+    }
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     return (
         f"{path.name} could not be read as an {kind[fmt]} workbook ({detail}). "
@@ -260,7 +314,9 @@ class _CellParser(WorkSheetParser):
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
         cell = super().parse_cell(element)
-        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+        # an empty text saved as the result (`t="str"`: `=IF(A2="","",A2)`) is a blank cell
+        no_value = cell["value"] is None and element.get("t") != "str"
+        if no_value and element.find(FORMULA_TAG) is not None:
             cell["data_type"] = "f"
         return cell
 
@@ -359,3 +415,25 @@ def _calamine_rows(sheet: Any) -> list[list[Cell]]:
             if "" in row:
                 rows[number] = [None if value == "" else value for value in row]
         return rows
+
+
+def _flagged(path: Path, book: Workbook, flags: dict[str, list[Flag]]) -> Workbook:
+    """`book` with each flagged cell in place of what calamine read there (a blank), as
+    `CellError` or `FORMULA_WITHOUT_VALUE`, adding the rows and cells calamine left out."""
+    for name, found in flags.items():
+        if found and name not in book.sheets:  # the scan and calamine disagree on its name
+            raise unreadable(
+                f"{path.name} could not be read: the error values in its sheet '{name}' could "
+                "not be placed. Open it in Excel and save it again as .xlsx."
+            )
+        rows = book.sheets[name].rows if found else []
+        for row, column, code in found:
+            if row >= MAX_ROWS or column >= MAX_COLUMNS:
+                continue
+            if row >= len(rows):
+                rows.extend([] for _ in range(row + 1 - len(rows)))
+            cells = rows[row]
+            if column >= len(cells):
+                cells.extend([None] * (column + 1 - len(cells)))
+            cells[column] = FORMULA_WITHOUT_VALUE if code is None else CellError(code)
+    return book
