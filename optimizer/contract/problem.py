@@ -35,6 +35,11 @@ class Settings(Row):
     solver: str = "highs"
     time_limit: float = 60.0
     frontier_points: int | None = None
+    currency: str | None = None  # the workbook's currency code, shown with every amount
+    survive: tuple[str, ...] = ()  # disruptions every plan must withstand (see Resilience)
+    min_cover: float = 1.0
+    country_floor: float = 0.05
+    discount: str = "all_units"  # how price tiers apply: all_units or incremental
 
 
 class Offer(Row):
@@ -54,6 +59,12 @@ class Offer(Row):
     current_quantity: float | None
     embargoed: bool
     row: int  # Excel row in the Offers sheet
+    origin: str | None = None  # where the material was first produced, when not `country`
+    currency: str | None = None  # the currency its money was given in (already converted)
+    reserve_price: float | None = None  # per unit of capacity reserved; None: not reservable
+    co2: float | None = None  # emissions per unit
+    tiers: tuple[tuple[float, float], ...] = ()  # (tier_from, unit_price) of each price tier
+    rows: tuple[int, ...] = ()  # Excel rows of its further price tiers
 
     @property
     def landed_unit_cost(self) -> float:
@@ -72,6 +83,15 @@ class Material(Row):
     row: int
     quantity_cell: str = ""  # where the demand stands, e.g. "B3"
     defaulted: frozenset[str] = frozenset()  # fields blank in its row, taken from Settings
+    unit: str | None = None  # its unit of quantity (t, kg, pcs)
+    whole: bool = False  # counted in pieces: bought, reserved and stocked in whole units
+    min_award: float | None = None
+    min_countries: int | None = None
+    max_avg_co2: float | None = None
+    stock: float = 0.0  # units on hand that can stand in for lost supply
+    stock_cost: float | None = None  # per unit of stock added; None: none can be added
+    max_stock: float | None = None  # None: up to the demand
+    min_cover: float = 1.0  # its own, else Settings min_cover
 
 
 class Country(Row):
@@ -178,21 +198,26 @@ class Problem(BaseModel):
 
 
 def construct_all(model: type[M], **columns: Sequence[Any]) -> list[M]:
-    """One `model` per row of `columns` (the values of every field, row by row), from values
-    that are already valid and of the field's type: what `model.model_construct(**row)` makes,
-    without its work per field, which would cost more than the rest of validation.
+    """One `model` per row of `columns` (the values of fields, row by row; a field not given
+    takes its default), from values that are already valid and of the field's type: what
+    `model.model_construct(**row)` makes, without its work per field, which would cost more than
+    the rest of validation.
 
     The models are frozen, so they share one set of the fields set (pydantic copies it before a
     change). Each step runs as a `map`, in C, which is faster than a loop."""
-    names = tuple(model.model_fields)
-    count = len(columns[names[0]]) if names[0] in columns else 0
-    if set(columns) != set(names) or any(len(values) != count for values in columns.values()):
+    spec = model.model_fields
+    names = tuple(spec)
+    given = tuple(name for name in names if name in columns)
+    count = len(columns[given[0]]) if given else 0
+    missing = [name for name in names if name not in columns and spec[name].is_required()]
+    if missing or set(columns) - set(names) or any(len(v) != count for v in columns.values()):
         raise TypeError(f"{model.__name__} needs as many values of each of the fields {names}")
     if not model.model_config.get("frozen"):
         raise TypeError(f"{model.__name__} is not frozen")
-    rows = zip(*(columns[name] for name in names), strict=True)
-    fields = list(map(dict.copy, repeat(dict.fromkeys(names), count)))
-    _run(map(dict.update, fields, map(zip, repeat(names), rows)))
+    template = {name: spec[name].get_default(call_default_factory=True) for name in names}
+    rows = zip(*(columns[name] for name in given), strict=True)
+    fields = list(map(dict.copy, repeat(template, count)))
+    _run(map(dict.update, fields, map(zip, repeat(given), rows)))
     instances = list(map(model.__new__, repeat(model, count)))
     for attribute, values in (
         ("__dict__", fields),
@@ -225,6 +250,9 @@ class OfferData(NamedTuple):
     suppliers: list[str]
     material_cap: np.ndarray  # per material: its max_country_share, else the default
     own_cap: np.ndarray  # per country of `countries`: its own max_share, NaN when it has none
+    origin: np.ndarray  # country number where it was first produced (`country` when blank)
+    reserve_price: np.ndarray  # NaN where nothing can be reserved
+    co2: np.ndarray  # NaN where blank
 
     def country_cap(self, material: np.ndarray, country: np.ndarray) -> np.ndarray:
         """The cap on each (material number, country number)'s share (`rules.country_cap`)."""
@@ -246,12 +274,16 @@ class OfferData(NamedTuple):
             "fixed_cost",
             "min_order",
             "supplier",
+            "origin",
+            "reserve_price",
+            "co2",
         )
         offers = problem.offers
-        columns = list(zip(*map(fields, offers), strict=True)) or [()] * 11
+        columns = list(zip(*map(fields, offers), strict=True)) or [()] * 14
         materials, country_names, capacity, embargoed, price, tariff, freight, *rest = columns
-        risk, fixed, minimum, suppliers = rest
-        countries = list(dict.fromkeys(country_names))
+        risk, fixed, minimum, suppliers, origins, reserve, co2 = rest
+        origin_names = [o or c for o, c in zip(origins, country_names, strict=True)]
+        countries = list(dict.fromkeys([*country_names, *origin_names]))
         country_number = {name: k for k, name in enumerate(countries)}
         quantity = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
         material = np.array([number[m] for m in materials], dtype=np.int64)
@@ -281,4 +313,7 @@ class OfferData(NamedTuple):
                 [np.nan if c is None or c.max_share is None else c.max_share for c in own],
                 dtype=np.float64,
             ),
+            np.array([country_number[c] for c in origin_names], dtype=np.int64),
+            np.array([np.nan if r is None else r for r in reserve], dtype=np.float64),
+            np.array([np.nan if c is None else c for c in co2], dtype=np.float64),
         )
