@@ -140,8 +140,10 @@ class Disruption(Row):
     price_factor: float
 
     def hits(self, offer: Offer) -> bool:
+        """Whether this row hits `offer`: its country is the one the offer ships from or
+        originates in, its supplier the offer's, its material the offer's (blank: any)."""
         return (
-            self.country in (None, offer.country)
+            self.country in (None, offer.country, offer.origin)
             and self.supplier in (None, offer.supplier)
             and self.material in (None, offer.material)
         )
@@ -150,6 +152,16 @@ class Disruption(Row):
 class Scenario(Row):
     name: str
     disruptions: list[Disruption]
+
+    def factors(self, offer: Offer) -> tuple[float, float]:
+        """The factors on the offer's capacity and price: those of every row that hits it,
+        multiplied (1, 1 when none does)."""
+        capacity, price = 1.0, 1.0
+        for disruption in self.disruptions:
+            if disruption.hits(offer):
+                capacity *= disruption.capacity_factor
+                price *= disruption.price_factor
+        return capacity, price
 
 
 class Problem(BaseModel):

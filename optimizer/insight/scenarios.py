@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from optimizer.contract.diagnostics import Diagnostic, error
 from optimizer.contract.plan import Plan
-from optimizer.contract.problem import Offer, Problem, Scenario
+from optimizer.contract.problem import Problem, Scenario
 from optimizer.contract.status import SolveStatus
 from optimizer.insight.explain import explain_infeasible
 from optimizer.model.solve import solve
@@ -29,21 +29,12 @@ class ScenarioOutcome:
     objective: float | None = None  # total cost plus risk price and shortfall penalties
 
 
-def _factors(offer: Offer, scenario: Scenario) -> tuple[float, float]:
-    capacity, price = 1.0, 1.0
-    for disruption in scenario.disruptions:
-        if disruption.hits(offer):
-            capacity *= disruption.capacity_factor
-            price *= disruption.price_factor
-    return capacity, price
-
-
 def disrupted(problem: Problem, scenario: Scenario) -> Problem:
     """The problem with the scenario's factors applied: a blank capacity counts as the
     material's demand before its factor applies; factors of several rows multiply."""
     offers = []
     for offer in problem.offers:
-        capacity_factor, price_factor = _factors(offer, scenario)
+        capacity_factor, price_factor = scenario.factors(offer)
         if capacity_factor == 1 and price_factor == 1:
             offers.append(offer)
             continue
