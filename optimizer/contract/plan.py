@@ -18,6 +18,12 @@ class Plan:
     objective: float
     relaxation: dict[str, float] = field(default_factory=dict)  # Limit.name -> e_l, when relaxed
     array: np.ndarray | None = field(default=None, compare=False, repr=False)  # quantities
+    reserved: np.ndarray | None = field(default=None, compare=False, repr=False)  # by offer
+    stock_added: dict[str, float] = field(default_factory=dict)  # by material, where any
+
+    def reserved_in_offer_order(self, offers: int) -> np.ndarray:
+        """Capacity reserved at each offer, by offer index (nothing without `survive`)."""
+        return self.reserved if self.reserved is not None else np.zeros(offers)
 
     def in_offer_order(self, offers: int) -> np.ndarray:
         """The quantities as an array, by offer index."""
