@@ -233,7 +233,7 @@ def construct_all(model: type[M], **columns: Sequence[Any]) -> list[M]:
     instances = list(map(model.__new__, repeat(model, count)))
     for attribute, values in (
         ("__dict__", fields),
-        ("__pydantic_fields_set__", repeat(set(names))),
+        ("__pydantic_fields_set__", repeat(set(given))),
         ("__pydantic_extra__", repeat(None)),
         ("__pydantic_private__", repeat(None)),
     ):

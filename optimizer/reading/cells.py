@@ -2,7 +2,11 @@
 
 Numbers stored as text (" 300 ") are numbers; text that is not unambiguously a number
 ("1,200", "lots") is not. Shares are fractions; the text "40%" is 0.4, the number 40 is an
-error that suggests 40%.
+error that suggests 40%. In a column whose header says `(%)` plain numbers are percentages
+(`to_percent`): 40 is 40%, and a number between 0 and 1 (or exactly 1) is an error, since the
+reader cannot see whether the cell is formatted as a percentage. Text is taken without the
+ordinary spaces (and tabs, line breaks) around it, but a non-breaking space is kept: names
+that differ by one must be reported, not merged.
 
 `convert_column` converts a whole column at once: plain numbers and text are checked in one
 pass, and only the other cells go through the per-cell converters, which give the messages.
@@ -15,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 from types import NoneType
 from typing import Annotated, Any
 
@@ -29,6 +34,9 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 ABSURD = 1e15  # no real price, quantity or capacity is this large; the solver would fail on it
 _YES = {"yes", "y", "true", "x", "1"}
 _NO = {"no", "n", "false", "0"}
+# The spaces trimmed from text: space, tab and line breaks (what `str.split()` splits ASCII on).
+SPACES = "".join(c for c in map(chr, range(128)) if c.isspace())
+SHOWN = 200  # characters of a long text quoted in a message
 
 
 class CellProblem(ValueError):
@@ -48,11 +56,21 @@ def describe(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):
-        return f"'{value.strip()}'"
+        return quoted(value)
     return str(value)
 
 
-def _reject_special(value: Any, expected: str) -> None:
+def quoted(text: str) -> str:
+    """`text` in quotes for a message, without the spaces around it; a very long text is cut
+    (the message must fit in one Excel cell and stay readable)."""
+    text = text.strip()
+    if len(text) <= SHOWN:
+        return f"'{text}'"
+    return f"'{text[:SHOWN]}...' ({len(text):,} characters)"
+
+
+def reject_special(value: Any, expected: str) -> None:
+    """A CellProblem for an Excel error value, a formula without a saved value or a date."""
     if isinstance(value, CellError):
         raise CellProblem(f"is {describe(value)}; fix the formula or type {expected} in the cell")
     if isinstance(value, FormulaWithoutValue):
@@ -67,14 +85,14 @@ def _reject_special(value: Any, expected: str) -> None:
 
 
 def to_text(value: Any) -> str:
-    _reject_special(value, "the text")
+    reject_special(value, "the text")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).strip(SPACES)
 
 
 def to_number(value: Any, expected: str = "a number") -> float:
-    _reject_special(value, expected)
+    reject_special(value, expected)
     if isinstance(value, bool):
         raise CellProblem(f"is {describe(value)}; expected {expected}")
     if isinstance(value, int | float):
@@ -85,7 +103,9 @@ def to_number(value: Any, expected: str = "a number") -> float:
             hint = ""
             if re.fullmatch(r"[+-]?[\d.,]+", text) and "," in text:
                 hint = " (write it without thousands separators, with a point for decimals)"
-            raise CellProblem(f"is '{text}', which is not a number{hint}; expected {expected}")
+            raise CellProblem(
+                f"is {quoted(text)}, which is not a number{hint}; expected {expected}"
+            )
         number = float(text)
     if not math.isfinite(number):
         raise CellProblem(f"is not a finite number; expected {expected}")
@@ -132,6 +152,31 @@ def to_share(value: Any) -> float:
     return share
 
 
+PERCENT = "a percentage from 0 to 100 (the header's (%) makes 40 mean 40%)"
+
+
+def to_percent(value: Any) -> float:
+    """A share in a column whose header says `(%)`: a plain number is a percentage (40 is 40%);
+    the text "40%" keeps its meaning. A number above 0 and up to 1 is an error: 0.4 could be
+    0.4% or a cell formatted as a percentage showing 40% (the reader cannot see formats), and 1
+    could be 1% or 100%."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return to_share(value)
+    number = to_number(value, PERCENT)
+    if 0 < number <= 1:
+        shown = describe(number)
+        fraction = f"{number * 100:.6g}"
+        raise CellProblem(
+            f"is {shown}, which under a (%) header could mean {shown}% or {fraction}% (a cell "
+            f"formatted as a percentage); type {fraction} for {fraction}%, or the text "
+            f"{shown}% for {shown}% (if the column is formatted as percentages, remove the "
+            "(%) from its header instead)"
+        )
+    if not 0 <= number <= 100:
+        raise CellProblem(f"is {describe(number)}; expected {PERCENT}")
+    return number / 100
+
+
 def to_risk(value: Any) -> float:
     number = to_number(value, "a risk score from 0 to 100")
     if not 0 <= number <= 100:
@@ -147,7 +192,7 @@ def to_count(value: Any) -> int:
 
 
 def to_yes_no(value: Any) -> bool:
-    _reject_special(value, "yes or no")
+    reject_special(value, "yes or no")
     if isinstance(value, bool):
         return value
     text = describe(value).strip("'").lower()
@@ -181,6 +226,29 @@ class Cells:
     @classmethod
     def of(cls, values: list[Any]) -> Cells:
         return cls(values, set(map(type, values)))
+
+    @cached_property
+    def text(self) -> str:
+        """Every `str` cell joined, for the checks of the whole column's text in C."""
+        if self.types <= {str, NoneType}:
+            return "".join(filter(None, self.values))
+        return "".join(v for v in self.values if isinstance(v, str))
+
+    @cached_property
+    def printable(self) -> bool:
+        """Whether the text of every `str` cell is printable: no control character, no space
+        but the ordinary one."""
+        return self.text.isprintable()
+
+    @cached_property
+    def trimmed(self) -> list[Any]:
+        """Every `str` cell without the ordinary spaces around it (see `SPACES`): a non-breaking
+        space stays; every other cell as it is."""
+        if self.text.isascii():
+            return self.stripped  # the same, and often made already
+        if self.types == {str}:
+            return list(map(str.strip, self.values, repeat(SPACES)))
+        return [v.strip(SPACES) if isinstance(v, str) else v for v in self.values]
 
     @cached_property
     def stripped(self) -> list[Any]:
@@ -218,21 +286,27 @@ _BOUNDS: dict[Kind, tuple[float, bool, float]] = {
 }
 
 
-def convert_column(kind: Kind, cells: Cells) -> tuple[list[Any], dict[int, str]]:
-    """`CONVERTERS[kind]` applied to a whole column: the value of every cell (None for a blank
-    cell or one that is not acceptable) and the problem of every cell that is not, by position.
-    The values may be the column's own list: they are for reading.
+def convert_column(
+    kind: Kind, cells: Cells, percent: bool = False
+) -> tuple[list[Any], dict[int, str]]:
+    """`CONVERTERS[kind]` applied to a whole column (`to_percent` for a share column whose
+    header says `(%)`): the value of every cell (None for a blank cell or one that is not
+    acceptable) and the problem of every cell that is not, by position. The values may be the
+    column's own list: they are for reading.
 
     Plain numbers within their kind's bounds and plain text are accepted a column at a time;
     every other cell goes through the converter, which gives the same value or the message."""
-    if kind is Kind.TEXT:
+    convert = CONVERTERS[kind]
+    if kind is Kind.SHARE and percent:
+        values, suspects = _plain_percents(cells)
+        convert = to_percent
+    elif kind is Kind.TEXT:
         values, suspects = _plain_text(cells)
     elif kind in _BOUNDS:
         values, suspects = _plain_numbers(kind, cells)
     else:
         values = [None] * len(cells.values)
         suspects = [i for i, cell in enumerate(cells.values) if cell is not None]
-    convert = CONVERTERS[kind]
     problems: dict[int, str] = {}
     for i in suspects:
         try:
@@ -243,11 +317,11 @@ def convert_column(kind: Kind, cells: Cells) -> tuple[list[Any], dict[int, str]]
 
 
 def _plain_text(cells: Cells) -> tuple[list[Any], list[int]]:
-    """The stripped text of every `str` cell, and the positions of the other non-blank cells."""
+    """The trimmed text of every `str` cell, and the positions of the other non-blank cells."""
     if cells.types <= {str, NoneType}:
-        return cells.stripped, []
+        return cells.trimmed, []
     values = [
-        s if v.__class__ is str else None for v, s in zip(cells.values, cells.stripped, strict=True)
+        s if v.__class__ is str else None for v, s in zip(cells.values, cells.trimmed, strict=True)
     ]
     others = [
         i for i, cell in enumerate(cells.values) if cell is not None and cell.__class__ is not str
@@ -268,6 +342,20 @@ def _plain_numbers(kind: Kind, cells: Cells) -> tuple[list[Any], list[int]]:
         values = cells.values if accepted.all() else list(cells.values)
     else:
         values = numbers.tolist()
+    suspects = []
+    for i in np.flatnonzero(~accepted).tolist():
+        values[i] = None
+        if cells.values[i] is not None:
+            suspects.append(i)
+    return values, suspects
+
+
+def _plain_percents(cells: Cells) -> tuple[list[Any], list[int]]:
+    """`_plain_numbers` for `to_percent`: every `float` or `int` cell that is 0 or above 1 and
+    at most 100, as a fraction, and the positions of the other non-blank cells."""
+    numbers = cells.numbers
+    accepted = (numbers == 0) | ((numbers > 1) & (numbers <= 100))
+    values = (numbers / 100).tolist()
     suspects = []
     for i in np.flatnonzero(~accepted).tolist():
         values[i] = None

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from optimizer.reading.names import describe_look_alike, is_look_alike
+
 # `name (note)` or `name [note]`, the note last; the name must not be empty.
 _NOTE = re.compile(r"^(?P<name>.*?\S)\s*(?:\((?P<round>[^()]*)\)|\[(?P<square>[^\[\]]*)\])$")
 
@@ -130,12 +132,22 @@ def message(match: HeaderMatch, what: str = "column") -> str | None:
     warnings; the caller adds where the name was found.
     """
     label, read = _WHAT[what]
-    if match.kind is HeaderKind.CLOSE:
+    if match.kind is HeaderKind.CLOSE and match.column is not None:
+        alike = _look_alike(match.text, match.column)
+        if alike is not None:  # "did you mean" would show two names that look the same
+            return (
+                f"{label} '{match.text}' is not a known {what}: {alike}; retype it so that {read}."
+            )
+        percent = (
+            f" (a '%' goes in brackets after the name: '{match.column} (%)')"
+            if "%" in split_note(match.text)[0]
+            else ""
+        )
         return (
             f"{label} '{match.text}' is not a known {what}; did you mean '{match.column}'? "
-            f"Rename it to '{match.column}' so that {read}, or give it a clearly different "
-            f"name if it means something else: a limit the tool cannot read is never dropped "
-            f"silently."
+            f"Rename it to '{match.column}'{percent} so that {read}, or give it a clearly "
+            f"different name if it means something else: a limit the tool cannot read is never "
+            f"dropped silently."
         )
     if match.kind is HeaderKind.HOLDS:
         names = " or ".join(f"'{name}'" for name in match.holds)
@@ -145,6 +157,15 @@ def message(match: HeaderMatch, what: str = "column") -> str | None:
         )
     if match.kind is HeaderKind.UNKNOWN:
         return f"{label} '{match.text}' is not used by the optimizer; ignored."
+    return None
+
+
+def _look_alike(text: str, column: str) -> str | None:
+    """How the name in `text` differs from `column` if it only looks like it, else None."""
+    name = split_note(text)[0]
+    for ours, theirs in ((name, column), (normalize(name), normalize(column))):
+        if is_look_alike(ours, theirs):
+            return describe_look_alike(ours, theirs)
     return None
 
 

@@ -79,6 +79,10 @@ _CHARACTER_WORDS = {
     "\ufeff": "byte order mark",
 }
 
+_LATIN_LOOKING = frozenset(map(chr, _LATIN_LOOKS))
+_SEPARATOR = "\x00"  # joins texts to be worked on at once
+_MANY = 10_000  # characters from which the distinct ones are found with numpy
+
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _MOST_DIFFERENCES = 3
 _SAMPLE = 10_000
@@ -100,13 +104,93 @@ def name_key(text: str) -> str:
 
 
 def name_keys(texts: Iterable[str]) -> list[str]:
-    """`name_key` of each text, in order; each distinct text is keyed once when texts repeat."""
+    """`name_key` of each text, in order; each distinct text is keyed once when texts repeat.
+
+    Printable texts with no space at either end and none doubled (checked on all of them
+    joined, in C) are simply case-folded."""
     texts = texts if isinstance(texts, list) else list(texts)
+    if plain_text("|".join(texts)):
+        return list(map(str.casefold, texts))
     head = texts[:_SAMPLE]
     if len(set(head)) > len(head) // 2:  # mostly distinct: a cache would cost more than it saves
         return list(map(name_key, texts))
     keys = {text: name_key(text) for text in dict.fromkeys(texts)}
     return list(map(keys.__getitem__, texts))
+
+
+def plain_text(text: str) -> bool:
+    """Whether `text` is printable (so its only space is the ordinary one) with no space at
+    either end and none doubled (nor around a `|`, so that texts joined with `|` can be checked
+    at once): its key is its case fold."""
+    return (
+        text.isprintable()
+        and "  " not in text
+        and " |" not in text
+        and "| " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    )
+
+
+def suspects(texts: Iterable[str]) -> list[str]:
+    """The texts that hold a character `skeleton` changes or drops (a look-alike letter, an
+    invisible character, an accent mark, a special space, apostrophe or dash, a compatibility
+    form), in order. Any other text looks exactly like its `name_key`, so of two names that look
+    alike without matching, at least one is among these: only they need a `skeleton`.
+
+    Fast for plain texts: the characters are looked at once each, on all texts joined."""
+    texts = texts if isinstance(texts, list) else list(texts)
+    odd = odd_characters("".join(texts))
+    if not odd:
+        return []
+    holds = re.compile("|".join(map(re.escape, odd))).search
+    return [text for text in texts if holds(text)]
+
+
+def odd_characters(text: str) -> set[str]:
+    """The characters of `text` that `skeleton` changes or drops (see `suspects`): when there
+    are none, no name in `text` can look like another one without matching it."""
+    if text.isascii() and text.isprintable():
+        return set()
+    return {char for char in _characters(text) if not _plain_character(char)}
+
+
+def _characters(text: str) -> Iterable[str]:
+    """The distinct characters of `text` (of a long one, with numpy: `set` makes an object of
+    every character beyond Latin-1)."""
+    if len(text) < _MANY:
+        return set(text)
+    import numpy as np  # imported here: this module is imported where numpy is not needed
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    seen = np.zeros(0x110000, dtype=bool)
+    seen[codes] = True
+    return map(chr, np.flatnonzero(seen).tolist())
+
+
+def skeletons(texts: list[str]) -> list[str]:
+    """`skeleton` of each text; of all at once when the only characters to change are letters
+    that look Latin (the names of a workbook in Cyrillic or Greek)."""
+    joined = _SEPARATOR.join(texts)
+    odd = odd_characters(joined)
+    if joined.count(_SEPARATOR) == len(texts) - 1:
+        odd.discard(_SEPARATOR)  # no text holds it
+    if len(texts) < 2 or not odd <= _LATIN_LOOKING:
+        return list(map(skeleton, texts))
+    for char in odd:
+        joined = joined.replace(char, _LATIN_LOOKS[ord(char)])
+    return name_keys(joined.split(_SEPARATOR))
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_character(char: str) -> bool:
+    """Whether `skeleton` keeps `char` as `name_key` does: printable ASCII, or a letter, digit,
+    sign or punctuation mark that no rule of `skeleton` changes."""
+    if char.isascii():
+        return char.isprintable()
+    if unicodedata.category(char)[0] in "MCZ":  # marks, controls and formats, spaces
+        return False
+    return _looks(char) == char.casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +265,13 @@ def skeleton(text: str) -> str:
     """
     if text.isascii() and text.isprintable():
         return name_key(text)
+    if odd_characters(text) <= _LATIN_LOOKING:  # only letters to replace: no piece by piece
+        return name_key(text.translate(_LATIN_LOOKS))
+    return _skeleton(text)
+
+
+def _skeleton(text: str) -> str:
+    """`skeleton`, piece by piece."""
     return "".join(piece.skeleton for piece in _pieces(text))
 
 

@@ -2,16 +2,27 @@
 
 Every problem is collected with its `Sheet!Cell`, what was found and what is accepted;
 `validate` raises `InvalidWorkbook` with all of them, or returns the problem and warnings.
+Every sheet is checked whatever the others hold, and the names of every row whatever its other
+cells hold, so that one run reports every mistake.
 Sheets are checked a column at a time (a workbook may hold hundreds of thousands of offers),
 with the messages and the order of the checks of one cell after the other.
+
+Sheet names, column headers and setting names are matched by `optimizer.reading.headers`: a
+header may carry a note (`Capacity (kg)`, kept in `Table.notes`; `(%)` makes a share column's
+plain numbers percentages), and one close to a known name is an error naming it.
+Names of materials, countries, suppliers, groups and scenarios match across sheets by their key
+(`optimizer.reading.names.name_key`: ignoring case and ordinary spaces); each is spelt everywhere
+as at its first appearance, in the contract's sheet order (Offers, Demand, Countries, Groups,
+Settings, Scenarios) and rows top-down. Names that only look alike are errors.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from types import NoneType
 from typing import Any, TypeVar
@@ -47,22 +58,89 @@ from optimizer.contract.schema import (
     DEMAND,
     EXCEL_MAX_TEXT,
     INSTRUCTIONS,
+    SETTING_SPECS,
+    SETTINGS,
     SETTINGS_BY_KEY,
     SHEETS,
     SHEETS_BY_KEY,
     Kind,
+    SettingSpec,
     SheetSpec,
+    excel_length,
     normalize,
 )
-from optimizer.reading.cells import ABSURD, CONVERTERS, CellProblem, Cells, convert_column, describe
+from optimizer.reading.cells import (
+    ABSURD,
+    CONVERTERS,
+    SHOWN,
+    SPACES,
+    CellProblem,
+    Cells,
+    convert_column,
+    describe,
+    quoted,
+    reject_special,
+    to_percent,
+)
+from optimizer.reading.headers import (
+    HeaderKind,
+    HeaderMatch,
+    match_headers,
+    message,
+    split_note,
+)
+from optimizer.reading.names import (
+    closest,
+    describe_look_alike,
+    name_keys,
+    odd_characters,
+    skeleton,
+    skeletons,
+    suspects,
+)
 from optimizer.reading.rows import CountryRow, DemandRow, GroupRow, OfferRow, ScenarioRow
-from optimizer.reading.workbook import Cell, Sheet, Workbook
+from optimizer.reading.workbook import Cell, CellError, FormulaWithoutValue, Sheet, Workbook
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 HEADER_SEARCH_ROWS = 11  # the header row may have up to ten rows of titles above it
+ROW_NOUNS = {  # what one data row of each contract sheet is, for messages
+    "Offers": "an offer",
+    "Demand": "a material",
+    "Countries": "a country",
+    "Groups": "a group",
+    "Settings": "a setting",
+    "Scenarios": "a scenario",
+}
+# The columns that hold names, as (sheet, column, kind of name), in the contract's sheet order:
+# a name is spelt everywhere as at its first appearance in this order, rows top-down.
+NAME_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("offers", "supplier", "supplier"),
+    ("offers", "country", "country"),
+    ("offers", "material", "material"),
+    ("demand", "material", "material"),
+    ("countries", "country", "country"),
+    ("countries", "group", "group"),
+    ("groups", "group", "group"),
+    ("scenarios", "scenario", "scenario"),
+    ("scenarios", "country", "country"),
+    ("scenarios", "supplier", "supplier"),
+    ("scenarios", "material", "material"),
+)
+NAMED = {(sheet, column) for sheet, column, _ in NAME_COLUMNS}
+LABEL = len("scenario ")  # the longest word an output puts before a name ("supplier ", too)
+LISTED_IN = {  # the sheet whose rows list each kind of name
+    "supplier": "offers",
+    "country": "countries",
+    "material": "demand",
+    "group": "groups",
+    "scenario": "scenarios",
+}
+MOST_LISTED = 10  # names listed in a message about a name that is not among them
+
+Odd = dict[str, set[str]]  # kind of name -> the names reported as looking like another one
 
 
 def is_contract_sheet(name: str) -> bool:
@@ -72,36 +150,37 @@ def is_contract_sheet(name: str) -> bool:
 @dataclass
 class Table:
     """A contract sheet's data rows, column by column: `columns[name].values[i]` is the cell of
-    column `name` in Excel row `rows[i]`, None when blank; rows with every cell blank are left
-    out. Each column is checked and converted as a whole (see `optimizer.reading.cells.Cells`)."""
+    column `name` in Excel row `rows[i]`, None when blank; rows with every cell blank and the
+    totals rows of Excel tables are left out. Each column is checked and converted as a whole
+    (see `optimizer.reading.cells.Cells`)."""
 
     spec: SheetSpec
     sheet: str  # the sheet's name as written in the workbook
     letters: dict[str, str]  # column name -> column letter
     rows: list[int]
     columns: dict[str, Cells]
+    notes: dict[str, str | None] = field(default_factory=dict)  # column -> its header's note
+    spelt: dict[str, list[str | None]] = field(default_factory=dict)  # see `text`
+    unique: set[str] = field(default_factory=set)  # name columns with a different name per row
     _converted: dict[str, tuple[list[Any], dict[int, str]]] = field(default_factory=dict)
+    _names: dict[str, set[str]] = field(default_factory=dict)
 
     def ref(self, column: str, row: int) -> str:
         return f"{self.letters[column]}{row}"
 
-    def records(self) -> Iterator[tuple[int, dict[str, Cell]]]:
-        """Each row as `(excel_row, {column: cell})`, blanks left out."""
-        for i, row in enumerate(self.rows):
-            yield (
-                row,
-                {
-                    name: cells.values[i]
-                    for name, cells in self.columns.items()
-                    if cells.values[i] is not None
-                },
-            )
+    def kind(self, column: str) -> Kind:
+        return next(c.kind for c in self.spec.columns if c.name == column)
+
+    def percent(self, column: str) -> bool:
+        """Whether the column's header says `(%)`: its plain numbers are percentages."""
+        note = self.notes.get(column)
+        return note is not None and "%" in note
 
     def converted(self, column: str) -> tuple[list[Any], dict[int, str]]:
         """The column's values (None where blank or not acceptable) and problems by position."""
         if column not in self._converted:
-            kind = next(c.kind for c in self.spec.columns if c.name == column)
-            self._converted[column] = convert_column(kind, self.columns[column])
+            cells = self.columns[column]
+            self._converted[column] = convert_column(self.kind(column), cells, self.percent(column))
         return self._converted[column]
 
     def complete(self, column: str) -> bool:
@@ -112,15 +191,31 @@ class Table:
             and not self.converted(column)[1]
         )
 
-    def text(self, column: str) -> list[str | None]:
-        """The text of `column` in every row where it is readable, valid row or not, so that a
-        bad cell elsewhere in a row hides no duplicate and makes no false unknown name."""
+    def written(self, column: str) -> list[str | None]:
+        """The text of `column` in every row where it is readable, as written (without the
+        ordinary spaces around it)."""
         if column not in self.columns:
             return [None] * len(self.rows)
         return self.converted(column)[0]
 
+    def text(self, column: str) -> list[str | None]:
+        """The text of `column` in every row where it is readable, valid row or not, so that a
+        bad cell elsewhere in a row hides no duplicate and makes no false unknown name; a name
+        spelt as at its first appearance in the workbook (`spelt`)."""
+        return self.spelt.get(column) or self.written(column)
+
     def names(self, column: str) -> set[str]:
-        return set(self.text(column)) - {None}
+        """The names (or other text) of `column`, each once."""
+        if column not in self._names:
+            names = set(self.text(column))
+            names.discard(None)
+            self._names[column] = names  # type: ignore[assignment]
+        return self._names[column]
+
+    def respell(self, column: str, spelling: dict[str, str]) -> None:
+        """Spell the names of `column` as `spelling` says (written -> first spelling)."""
+        self.spelt[column] = [None if v is None else spelling[v] for v in self.written(column)]
+        self._names.pop(column, None)
 
 
 @dataclass
@@ -130,39 +225,48 @@ class Collector:
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
 
+    def add_sorted(self, flagged: list[tuple[int, int, Diagnostic]]) -> None:
+        """Add the diagnostics of `(position, check, diagnostic)`: row by row, then check."""
+        flagged.sort(key=lambda item: item[:2])
+        for *_, diagnostic in flagged:
+            self.add(diagnostic)
+
     @property
     def has_errors(self) -> bool:
         return any(d.level is Level.ERROR for d in self.diagnostics)
 
 
-def validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
-    """Return the resolved problem and the warnings, or raise InvalidWorkbook with every error."""
+def validate(
+    workbook: Workbook, overrides: Mapping[str, object] | None = None
+) -> tuple[Problem, list[Diagnostic]]:
+    """Return the resolved problem and the warnings, or raise InvalidWorkbook with every error.
+    `overrides` (setting name -> value, from the command line or `optimizer.solve`) win over
+    the Settings sheet; an unknown setting name raises TypeError."""
     with collector_paused():
-        return _validate(workbook)
+        return _validate(workbook, overrides or {})
 
 
-def _validate(workbook: Workbook) -> tuple[Problem, list[Diagnostic]]:
+def _validate(
+    workbook: Workbook, overrides: Mapping[str, object]
+) -> tuple[Problem, list[Diagnostic]]:
     found = Collector()
     tables = _find_tables(workbook, found)
+    odd = _match_names(tables, found)
     setting_rows: dict[str, int] = {}
-    settings = _settings(tables.get("settings"), found, setting_rows)
+    settings = _settings(tables.get("settings"), found, setting_rows, overrides)
     groups = _groups(tables.get("groups"), found)
-    countries, defaults = _countries(tables.get("countries"), tables.get("groups"), found)
-    offers_table, demand_table = tables.get("offers"), tables.get("demand")
+    unread = {
+        normalize(name) for name in workbook.sheet_names
+    } - tables.keys()  # errors of their own
+    countries, defaults = _countries(
+        tables.get("countries"), tables.get("groups"), "groups" in unread, odd, found
+    )
+    demand_table = tables.get("demand")
     materials = _materials(demand_table, settings, found) if demand_table else {}
-    offers: list[Offer] = []
-    if offers_table is not None and demand_table is not None:
-        material_names = demand_table.names("material")
-        offers = _offers(
-            offers_table,
-            materials,
-            material_names,
-            _names(tables, "countries", "country"),
-            defaults,
-            settings,
-            found,
-        )
-    scenarios = _scenarios(tables, found)
+    offers = (
+        _offers(tables, materials, defaults, settings, odd, found) if "offers" in tables else []
+    )
+    scenarios = _scenarios(tables, odd, found)
     if found.has_errors or settings is None:
         raise InvalidWorkbook(_sorted(found.diagnostics))
     problem = Problem(
@@ -189,29 +293,38 @@ def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
+    """The contract sheets the workbook has, by key; a sheet whose name is close to a contract
+    sheet's is an error, any other sheet a warning (the template's Instructions are skipped)."""
+    names = [name for name in workbook.sheet_names if normalize(name) != normalize(INSTRUCTIONS)]
     by_key: dict[str, str] = {}
-    for name in workbook.sheet_names:
-        key = normalize(name)
-        if key == normalize(INSTRUCTIONS):
-            continue
-        if key not in SHEETS_BY_KEY:
-            found.add(warning(name, "", f"Sheet '{name}' is not used by the optimizer; ignored."))
-        elif key in by_key:
-            found.add(
-                error(
-                    name,
-                    "",
-                    f"Sheets '{by_key[key]}' and '{name}' have the same name; "
-                    "keep only one of them.",
+    meant: set[str] = set()  # contract sheets that a misspelt sheet probably is
+    for name, match in zip(names, match_headers(names, [s.name for s in SHEETS]), strict=True):
+        if match.kind is HeaderKind.EXACT and match.note is not None:
+            # a sheet name carries no note: `Offers (old)` is another sheet
+            match = HeaderMatch(HeaderKind.HOLDS, match.text, holds=(match.column or "",))
+        if match.kind is HeaderKind.EXACT:
+            key = normalize(name)
+            if key in by_key:
+                found.add(
+                    error(
+                        name,
+                        "",
+                        f"Sheets '{by_key[key]}' and '{name}' have the same name; "
+                        "keep only one of them.",
+                    )
                 )
-            )
-        else:
-            by_key[key] = name
+            else:
+                by_key[key] = name
+        elif match.kind is HeaderKind.CLOSE:
+            found.add(error(name, "", message(_shown(match), "sheet") or ""))
+            meant.add(match.column or "")
+        elif match.kind is not HeaderKind.BLANK:
+            found.add(warning(name, "", message(_shown(match), "sheet") or ""))
     tables: dict[str, Table] = {}
     for spec in SHEETS:
         key = normalize(spec.name)
         if key not in by_key:
-            if spec.required:
+            if spec.required and spec.name not in meant:
                 sheets = ", ".join(workbook.sheet_names) or "none"
                 found.add(
                     error(
@@ -222,11 +335,17 @@ def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
                     )
                 )
             continue
-        if key in by_key and by_key[key] in workbook.sheets:
+        if by_key[key] in workbook.sheets:
             table = _table(spec, workbook.sheets[by_key[key]], found)
             if table is not None:
                 tables[key] = table
     return tables
+
+
+def _shown(match: HeaderMatch, value: Cell = "") -> HeaderMatch:
+    """`match` with its text as a message shows it: a number as written, a long text cut."""
+    text = match.text if isinstance(value, str) else describe(value)
+    return replace(match, text=text if len(text) <= SHOWN else f"{text[:SHOWN]}...")
 
 
 def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
@@ -234,51 +353,33 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
         found.add(warning(sheet.name, "", f"Sheet '{sheet.name}' is hidden; it was read anyway."))
     required = {c.name for c in spec.required_columns}
     known = {normalize(c.name): c.name for c in spec.columns}
-    header_index = None
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        names = {normalize(v) for v in row if isinstance(v, str)}
-        if required <= names:
-            header_index = index
-            break
+    header_index = next(
+        (
+            index
+            for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS])
+            if required <= _spelt_out(row, known)
+        ),
+        None,
+    )
     if header_index is None:
-        found.add(_missing_header(spec, sheet))
+        for diagnostic in _missing_header(spec, sheet):
+            found.add(diagnostic)
         return None
     header_row = header_index + 1
-    letters: dict[str, str] = {}
-    positions: dict[str, int] = {}
-    for position, value in enumerate(sheet.rows[header_index]):
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        letter = get_column_letter(position + 1)
-        name = known.get(normalize(value)) if isinstance(value, str) else None
-        if name is None:
-            found.add(
-                warning(
-                    sheet.name,
-                    f"{letter}{header_row}",
-                    f"Column '{describe(value).strip(chr(39))}' is not used by the "
-                    "optimizer; ignored.",
-                )
-            )
-        elif name in letters:
-            found.add(
-                error(
-                    sheet.name,
-                    f"{letter}{header_row}",
-                    f"Column '{name}' appears twice ({letters[name]}{header_row} and "
-                    f"{letter}{header_row}); keep only one.",
-                )
-            )
-        else:
-            letters[name], positions[name] = letter, position
+    letters, positions, notes = _header(
+        spec, sheet.name, sheet.rows[header_index], header_row, found
+    )
     data = sheet.rows[header_index + 1 :]
+    rows = list(range(header_index + 2, header_index + 2 + len(data)))
+    if sheet.totals:
+        first = get_column_letter(min(positions.values(), default=0) + 1)
+        data, rows = _without_totals(spec, sheet, data, rows, first, found)
     width = max(positions.values(), default=-1) + 1
     if data and min(map(len, data)) < width:
         data = [row if len(row) >= width else [*row, *[None] * (width - len(row))] for row in data]
     columns = {
         name: _blanked(Cells.of(list(map(itemgetter(p), data)))) for name, p in positions.items()
     }
-    rows = list(range(header_index + 2, header_index + 2 + len(data)))
     if columns and all(NoneType in cells.types for cells in columns.values()):
         blank_row = (None,) * len(columns)
         every = zip(*(cells.values for cells in columns.values()), strict=True)
@@ -288,7 +389,100 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
             name: Cells([cells.values[i] for i in keep], cells.types)
             for name, cells in columns.items()
         }
-    return Table(spec, sheet.name, letters, rows, columns)
+    return Table(spec, sheet.name, letters, rows, columns, notes)
+
+
+def _spelt_out(row: list[Cell], known: dict[str, str]) -> set[str]:
+    """The known column names (`known`: by key) that cells of `row` spell exactly, a note in
+    brackets after the name allowed."""
+    keys = (normalize(split_note(value)[0]) for value in row if isinstance(value, str))
+    return {known[key] for key in keys if key in known}
+
+
+def _header(
+    spec: SheetSpec, sheet: str, header: list[Cell], header_row: int, found: Collector
+) -> tuple[dict[str, str], dict[str, int], dict[str, str | None]]:
+    """The letter, position and note of each known column in the header row; an error or a
+    warning for every other header cell that is not blank (`optimizer.reading.headers`)."""
+    kinds = {c.name: c.kind for c in spec.columns}
+    letters: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    notes: dict[str, str | None] = {}
+    for position, (value, match) in enumerate(
+        zip(header, match_headers(header, list(kinds)), strict=True)
+    ):
+        letter = get_column_letter(position + 1)
+        cell = f"{letter}{header_row}"
+        problem = _special(value, "the column's name")
+        if problem:
+            found.add(error(sheet, cell, f"The column header {problem}."))
+        elif match.kind is HeaderKind.CLOSE:
+            found.add(error(sheet, cell, message(_shown(match, value)) or ""))
+        elif match.kind in (HeaderKind.HOLDS, HeaderKind.UNKNOWN):
+            found.add(warning(sheet, cell, message(_shown(match, value)) or ""))
+        elif match.kind is HeaderKind.EXACT and match.column is not None:
+            name = match.column
+            if name in letters:
+                found.add(
+                    error(
+                        sheet,
+                        cell,
+                        f"Column '{name}' appears twice ({letters[name]}{header_row} and "
+                        f"{cell}); keep only one.",
+                    )
+                )
+                continue
+            letters[name], positions[name], notes[name] = letter, position, match.note
+            if match.percent and kinds[name] is not Kind.SHARE:
+                found.add(error(sheet, cell, _not_a_share(spec, name, _shown(match).text)))
+    return letters, positions, notes
+
+
+def _not_a_share(spec: SheetSpec, column: str, header: str) -> str:
+    """The error for a `%` in the header of a column that is not a share."""
+    kind = next(c.kind for c in spec.columns if c.name == column)
+    text = f"Column '{header}' marks its numbers as percentages, but {column} is not a share"
+    if spec.name == SETTINGS.name:
+        return (
+            f"{text}. Remove the '%' from the header; to give a share setting as a percentage, "
+            "put the (%) after the setting's name: 'max_country_share (%)'."
+        )
+    return f"{text}: it holds {EXPECTED[kind]}. Remove the '%' from the header."
+
+
+def _special(value: Cell, expected: str) -> str | None:
+    """What is wrong with a cell that holds an Excel error value or a formula without a saved
+    value where a name should be (`expected`), else None."""
+    if not isinstance(value, CellError | FormulaWithoutValue):
+        return None
+    try:
+        reject_special(value, expected)
+    except CellProblem as problem:
+        return str(problem)
+    return None  # pragma: no cover - both are rejected
+
+
+def _without_totals(
+    spec: SheetSpec,
+    sheet: Sheet,
+    data: list[list[Cell]],
+    rows: list[int],
+    letter: str,
+    found: Collector,
+) -> tuple[list[list[Cell]], list[int]]:
+    """`data` and `rows` without the totals rows of the sheet's Excel tables, each noted."""
+    totals = set(sheet.totals)
+    keep = [i for i, row in enumerate(rows) if row not in totals]
+    for row in sorted(totals.intersection(rows)):
+        found.add(
+            info(
+                sheet.name,
+                f"{letter}{row}",
+                f"row {row} is the totals row of an Excel table; it is not read as "
+                f"{ROW_NOUNS[spec.name]}.",
+            )
+        )
+    return [data[i] for i in keep], [rows[i] for i in keep]
 
 
 def _blanked(cells: Cells) -> Cells:
@@ -304,44 +498,73 @@ def _blank(value: Cell) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _missing_header(spec: SheetSpec, sheet: Sheet) -> Diagnostic:
+def _missing_header(spec: SheetSpec, sheet: Sheet) -> list[Diagnostic]:
+    """Why no row holds the sheet's required columns: at the cells of the row that holds most of
+    them, header cells close to a missing column or holding an error value; then what else is
+    missing."""
     required = [c.name for c in spec.required_columns]
-    best_row, best_names = 0, set[str]()
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        names = {normalize(v) for v in row if isinstance(v, str)}
-        if len(names & set(required)) > len(best_names & set(required)):
-            best_row, best_names = index, names
-    missing = [name for name in required if name not in best_names]
-    if not any(sheet.rows[:HEADER_SEARCH_ROWS]):
-        return error(
-            sheet.name,
-            "A1",
-            f"Sheet '{sheet.name}' is empty; it needs a header row "
-            f"with the columns {', '.join(required)}.",
+    top = sheet.rows[:HEADER_SEARCH_ROWS]
+    if not any(top):
+        return [
+            error(
+                sheet.name,
+                "A1",
+                f"Sheet '{sheet.name}' is empty; it needs a header row "
+                f"with the columns {', '.join(required)}.",
+            )
+        ]
+    known = {normalize(c.name): c.name for c in spec.columns}
+    spelt = [_spelt_out(row, known) for row in top]
+    counts = [len(names.intersection(required)) for names in spelt]
+    best = counts.index(max(counts))
+    missing = [name for name in required if name not in spelt[best]]
+    found: list[Diagnostic] = []
+    hints: list[str] = []
+    for position, (value, match) in enumerate(
+        zip(top[best], match_headers(top[best], list(known.values())), strict=True)
+    ):
+        cell = f"{get_column_letter(position + 1)}{best + 1}"
+        problem = _special(value, "the column's name")
+        if problem:
+            found.append(error(sheet.name, cell, f"The column header {problem}."))
+        elif match.kind is HeaderKind.CLOSE and match.column in missing:
+            found.append(error(sheet.name, cell, message(_shown(match, value)) or ""))
+            missing.remove(match.column)
+        elif match.kind is HeaderKind.HOLDS and set(match.holds).intersection(missing):
+            holds = " or ".join(h for h in match.holds if h in missing)
+            hints.append(
+                f" '{_shown(match).text}' in {cell} was not taken for {holds} because it has "
+                "other words too."
+            )
+    if missing:
+        found.append(
+            error(
+                sheet.name,
+                f"A{best + 1}",
+                f"No header row with all required columns ({', '.join(required)}) in the first "
+                f"{HEADER_SEARCH_ROWS} rows; missing: {', '.join(missing)}.{''.join(hints)}",
+            )
         )
-    return error(
-        sheet.name,
-        f"A{best_row + 1}",
-        f"No header row with all required columns ({', '.join(required)}) in the first "
-        f"{HEADER_SEARCH_ROWS} rows; missing: {', '.join(missing)}.",
-    )
+    return found
 
 
+NONCHARACTER = re.compile("[\ufffe\uffff]")  # Excel cannot store these either
+CANNOT_STORE = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|{NONCHARACTER.pattern}")
 LARGEST = 1e10  # numbers beyond this range make the model badly scaled for the solver
 SMALLEST = 1e-6
 
 
-def _cell_warnings(table: Table, found: Collector) -> None:
-    """Text Excel cannot store as it is, and magnitudes that would make the model badly scaled,
-    row by row; only the cells that a check of the whole column singles out are looked at."""
+def _cell_warnings(table: Table, found: Collector, magnitudes: bool = True) -> None:
+    """Text Excel cannot store as it is, and (with `magnitudes`) magnitudes that would make the
+    model badly scaled, row by row; only the cells that a check of the whole column singles out
+    are looked at."""
     flagged: list[tuple[int, int, Diagnostic]] = []
     for order, (column, cells) in enumerate(table.columns.items()):
         for i in _unusual(cells):
-            for diagnostic in _cell_warning(table, column, table.rows[i], cells.values[i]):
+            cell = cells.values[i]
+            for diagnostic in _cell_warning(table, column, table.rows[i], cell, magnitudes):
                 flagged.append((i, order, diagnostic))
-    flagged.sort(key=lambda item: item[:2])
-    for *_, diagnostic in flagged:
-        found.add(diagnostic)
+    found.add_sorted(flagged)
 
 
 def _unusual(cells: Cells) -> list[int]:
@@ -349,14 +572,11 @@ def _unusual(cells: Cells) -> list[int]:
     values, types = cells.values, cells.types
     unusual: set[int] = set()
     if any(issubclass(t, str) for t in types):
-        text = (
-            values
-            if types <= {str, NoneType}
-            else [c if isinstance(c, str) else "" for c in values]
-        )
-        control = ILLEGAL_CHARACTERS_RE.search("".join(filter(None, text)))
-        if control or max(map(len, filter(None, text)), default=0) > EXCEL_MAX_TEXT:
-            unusual.update(i for i, c in enumerate(text) if c)
+        text = cells.text
+        # Excel counts UTF-16 units: a text of more than half the limit may be too long
+        control = not cells.printable and CANNOT_STORE.search(text)
+        if control or (len(text) > EXCEL_MAX_TEXT // 2 and _longest(cells) > EXCEL_MAX_TEXT // 2):
+            unusual.update(i for i, c in enumerate(values) if isinstance(c, str))
     if types & {float, int}:
         size = np.abs(cells.numbers)
         unusual.update(np.flatnonzero((size > LARGEST) | ((size > 0) & (size < SMALLEST))).tolist())
@@ -366,7 +586,16 @@ def _unusual(cells: Cells) -> list[int]:
     return sorted(unusual)
 
 
-def _cell_warning(table: Table, column: str, row: int, value: Cell) -> list[Diagnostic]:
+def _longest(cells: Cells) -> int:
+    """The length of the column's longest text."""
+    if cells.types <= {str, NoneType}:
+        return max(map(len, filter(None, cells.values)), default=0)
+    return max((len(v) for v in cells.values if isinstance(v, str)), default=0)
+
+
+def _cell_warning(
+    table: Table, column: str, row: int, value: Cell, magnitudes: bool = True
+) -> list[Diagnostic]:
     """The warnings of one cell (see `_cell_warnings`)."""
     found: list[Diagnostic] = []
     if isinstance(value, str):
@@ -379,16 +608,36 @@ def _cell_warning(table: Table, column: str, row: int, value: Cell) -> list[Diag
                     "left out in the output.",
                 )
             )
-        if len(value) > EXCEL_MAX_TEXT:
+        if NONCHARACTER.search(value):
             found.append(
                 warning(
                     table.sheet,
                     table.ref(column, row),
-                    f"{column} is {len(value):,} characters long; the output keeps the "
+                    f"{column} holds a noncharacter (U+FFFE or U+FFFF) that Excel cannot store; "
+                    "it is left out in the output.",
+                )
+            )
+        length = excel_length(value.strip(SPACES))  # what the output would carry, as Excel counts
+        if length > EXCEL_MAX_TEXT:
+            found.append(
+                warning(
+                    table.sheet,
+                    table.ref(column, row),
+                    f"{column} is {length:,} characters long; the output keeps the "
                     f"first {EXCEL_MAX_TEXT:,}, Excel's limit.",
                 )
             )
-    elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif length > EXCEL_MAX_TEXT - LABEL and (table.spec.name.lower(), column) in NAMED:
+            found.append(
+                warning(
+                    table.sheet,
+                    table.ref(column, row),
+                    f"{column} is {length:,} characters long; where an output puts a word before "
+                    f"it (such as 'scenario' in the Resilience sheet) it is cut to "
+                    f"{EXCEL_MAX_TEXT:,}, Excel's limit.",
+                )
+            )
+    elif magnitudes and isinstance(value, int | float) and not isinstance(value, bool):
         size = abs(value)
         if not math.isfinite(size) or size > ABSURD:
             return found  # an error of its own (see `_parse`)
@@ -405,6 +654,172 @@ def _cell_warning(table: Table, column: str, row: int, value: Cell) -> list[Diag
     return found
 
 
+# --- names across sheets -----------------------------------------------------------------------
+
+
+def _match_names(tables: dict[str, Table], found: Collector) -> Odd:
+    """Spell every name of every name column as at its first appearance (`Table.respell`), and
+    report every name that only looks like another one of its kind; return those names, by
+    kind, so that they get no second error."""
+    sources: dict[str, list[tuple[Table, str]]] = {kind: [] for kind in LISTED_IN}
+    for sheet, column, kind in NAME_COLUMNS:
+        table = tables.get(sheet)
+        if table is not None and column in table.columns:
+            sources[kind].append((table, column))
+    odd: Odd = {}
+    for kind, columns in sources.items():
+        # only a name with a character that `skeleton` changes can look like another one
+        plain = not any(odd_characters(table.columns[column].text) for table, column in columns)
+        if len(columns) == 1 and _one_spelling(*columns[0]):  # each name spelt as written
+            if plain:
+                odd[kind] = set()
+                continue
+            names = list(columns[0][0].names(columns[0][1]))
+            spelling = dict(zip(name_keys(names), names, strict=True))
+        else:
+            spelling = _spell(columns)
+        odd[kind] = set() if plain else _look_alikes(kind, columns, spelling, tables, found)
+    return odd
+
+
+def _one_spelling(table: Table, column: str) -> bool:
+    """Whether every name in the column is spelt one way only (its key's one spelling there).
+    Notes in `Table.unique` a column whose every row holds a different name."""
+    cells = table.columns[column]
+    if not _plain_keys(cells):
+        names = table.names(column)
+        return len(set(name_keys(list(names)))) == len(names)
+    texts = table.written(column)
+    if (
+        table.complete(column)
+        and len(set(texts[:_SAMPLE])) > min(len(texts), _SAMPLE) // 2  # mostly different names
+        and len(set(map(str.casefold, texts))) == len(texts)  # keyed at once: each row differs
+    ):
+        table.unique.add(column)
+        return True
+    names = table.names(column)
+    return len(set(map(str.casefold, names))) == len(names)
+
+
+_SAMPLE = 1_000  # rows that tell whether a column holds mostly different names
+
+
+def _plain_keys(cells: Cells) -> bool:
+    """Whether the key of every (trimmed) text of the column is its case fold."""
+    return cells.printable and "  " not in cells.text
+
+
+def _spell(columns: list[tuple[Table, str]]) -> dict[str, str]:
+    """Each name's first spelling among `columns` (in order, rows top-down), by key; every
+    column whose names are spelt otherwise is respelt."""
+    spelling: dict[str, str] = {}
+    keyed: list[tuple[Table, str, list[str], list[str]]] = []
+    for table, column in columns:
+        if _one_spelling(table, column):  # the order of the names does not matter
+            names = list(table.names(column))
+            keys = name_keys(names)
+            own = dict(zip(keys, names, strict=True))
+        else:  # several spellings of a name: the first one wins
+            names = [name for name in dict.fromkeys(table.written(column)) if name is not None]
+            keys = name_keys(names)
+            own = dict(zip(reversed(keys), reversed(names), strict=True))
+        own.update(spelling)  # the earlier columns win
+        spelling = own
+        keyed.append((table, column, names, keys))
+    for table, column, names, keys in keyed:
+        spelt = list(map(spelling.__getitem__, keys))
+        if spelt != names:
+            table.respell(column, dict(zip(names, spelt, strict=True)))
+    return spelling
+
+
+def _look_alikes(
+    kind: str,
+    columns: list[tuple[Table, str]],
+    spelling: dict[str, str],
+    tables: dict[str, Table],
+    found: Collector,
+) -> set[str]:
+    """Report every cell whose name only looks like another name of its kind (a plain one, else
+    the one in the sheet that lists them, else the first); return the names of both sides, which
+    need no second error (as an unknown name, say)."""
+    odd = suspects(list(spelling.values()))
+    looks = skeletons(odd)
+    counts = Counter(looks)
+    shared = {look for look, count in counts.items() if count > 1} | (counts.keys() & spelling)
+    alike: dict[str, list[str]] = {}  # skeleton -> names that look so (if any other does)
+    for name, look in zip(odd, looks, strict=True):
+        if look in shared:
+            alike.setdefault(look, []).append(name)
+    for look, names in alike.items():
+        plain = spelling.get(look)  # the name whose key is what these look like, if any
+        if plain is not None and plain not in names:
+            names.append(plain)
+    groups = [names for names in alike.values() if len(names) > 1]
+    if not groups:
+        return set()
+    listing = tables.get(LISTED_IN[kind])
+    listed = listing.names(kind) if listing is not None and kind in listing.columns else set()
+    involved = {name for names in groups for name in names}
+    plain = {name for name in involved if spelling.get(skeleton(name)) == name}
+    first = _first_cells(involved, columns)
+    reference: dict[str, str] = {}  # odd name -> the name it looks like
+    for names in groups:
+        other = min(names, key=lambda n: (n not in plain, n not in listed, first[n][:2]))
+        reference.update((name, other) for name in names if name != other)
+    cited = _first_cells(involved, sorted(columns, key=lambda c: c[0] is not listing))
+    flagged: list[tuple[int, int, Diagnostic]] = []
+    for order, (table, column) in enumerate(columns):
+        for i, (name, written) in enumerate(
+            zip(table.text(column), table.written(column), strict=True)
+        ):
+            if name is None or name not in reference or written is None:
+                continue
+            other = reference[name]
+            flagged.append(
+                (
+                    order,
+                    i,
+                    error(
+                        table.sheet,
+                        table.ref(column, table.rows[i]),
+                        f"{column} {describe_look_alike(written, other)}, so it does not match "
+                        f"the {kind} in {cited[other][2]}; retype it.",
+                    ),
+                )
+            )
+    found.add_sorted(flagged)
+    return involved
+
+
+def _first_cells(
+    names: set[str], columns: list[tuple[Table, str]]
+) -> dict[str, tuple[int, int, str]]:
+    """Where each of `names` first appears among `columns`: (column, position, `Sheet!Cell`)."""
+    first: dict[str, tuple[int, int, str]] = {}
+    for order, (table, column) in enumerate(columns):
+        for i, name in enumerate(table.text(column)):
+            if name in names and name not in first:
+                first[name] = (order, i, f"{table.sheet}!{table.ref(column, table.rows[i])}")
+    return first
+
+
+def _unknown(name: str, known: Iterable[str]) -> str:
+    """A "did you mean" for a name that is not among `known`, or nothing."""
+    other = closest(name, known)
+    return f" (did you mean {quoted(other)}?)" if other else ""
+
+
+def _listed(names: set[str]) -> str:
+    """Some of `names`, for a message."""
+    shown = sorted(names)[:MOST_LISTED]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "") if shown else "none"
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+
 @dataclass
 class Parsed:
     """The rows of a table whose every cell is acceptable: their Excel rows and, for every field
@@ -419,7 +834,8 @@ class Parsed:
 
 def _parse(table: Table, model: type[BaseModel], found: Collector) -> Parsed:
     """Validate every data row for `model`, a column at a time, collecting every cell's problem
-    in the order of the rows, then of the model's fields."""
+    in the order of the rows, then of the model's fields. Names are spelt as at their first
+    appearance in the workbook."""
     _cell_warnings(table, found)
     kinds = {c.name: c.kind for c in table.spec.columns}
     problems: list[tuple[int, int, Diagnostic]] = []
@@ -427,26 +843,25 @@ def _parse(table: Table, model: type[BaseModel], found: Collector) -> Parsed:
     for order, (name, spec) in enumerate(model.model_fields.items()):
         if name in table.columns:
             values, bad = table.converted(name)
+            values = table.spelt.get(name, values)
             blanks = bool(bad) or NoneType in table.columns[name].types
         else:
             values, bad, blanks = [None] * len(table.rows), {}, True
-        for i, message in bad.items():
+        for i, problem in bad.items():
             problems.append(
-                (i, order, error(table.sheet, table.ref(name, table.rows[i]), f"{name} {message}."))
+                (i, order, error(table.sheet, table.ref(name, table.rows[i]), f"{name} {problem}."))
             )
         if blanks and spec.is_required():
             letter = table.letters.get(name)
             for i, value in enumerate(values):
                 if value is None and i not in bad:
                     cell = f"{letter}{table.rows[i]}" if letter else ""
-                    message = f"{name} is blank; expected {EXPECTED[kinds[name]]}."
-                    problems.append((i, order, error(table.sheet, cell, message)))
+                    blank = f"{name} is blank; expected {EXPECTED[kinds[name]]}."
+                    problems.append((i, order, error(table.sheet, cell, blank)))
         elif blanks and spec.default is not None:
             values = [spec.default if value is None else value for value in values]
         columns[name] = values
-    problems.sort(key=lambda item: item[:2])
-    for *_, diagnostic in problems:
-        found.add(diagnostic)
+    found.add_sorted(problems)
     if not problems:
         return Parsed(table.rows, columns)
     bad_rows = {i for i, *_ in problems}
@@ -490,14 +905,18 @@ def _duplicates(table: Table, parsed: Parsed, key: str, found: Collector) -> lis
     """The positions in `parsed` of the valid rows that are the first of their `key`; every
     repeat of a name, valid row or not, is an error."""
     repeats = _repeats(table.rows, table.text(key))
-    for row, name, first in repeats:
-        found.add(
-            error(
-                table.sheet,
-                table.ref(key, row),
-                f"{key} '{name}' appears again (first in row {first}); each may appear only once.",
+    if repeats:
+        written = dict(zip(table.rows, table.written(key), strict=True))
+        for row, _, first in repeats:
+            spelt = f" as {quoted(written[first] or '')}" if written[first] != written[row] else ""
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref(key, row),
+                    f"{key} {quoted(written[row] or '')} appears again (first in row {first}"
+                    f"{spelt}); each may appear only once.",
+                )
             )
-        )
     return _unrepeated(parsed, repeats)
 
 
@@ -510,62 +929,107 @@ def _unrepeated(parsed: Parsed, repeats: list[tuple[int, Any, int]]) -> list[int
 # --- one function per sheet --------------------------------------------------------------------
 
 
-def _settings(table: Table | None, found: Collector, rows: dict[str, int]) -> Settings | None:
-    """The settings, with the row of each one set in `rows`."""
-    if table is None:
-        return Settings()
+def _settings(
+    table: Table | None, found: Collector, rows: dict[str, int], overrides: Mapping[str, object]
+) -> Settings | None:
+    """The settings, with the row of each one set in `rows`; `overrides` win over the sheet.
+    Setting names are matched like headers: a note after the name is allowed (`(%)` makes a
+    share's plain number a percentage), and a name close to a known one is an error."""
     values: dict[str, Any] = {}
+    for name, value in overrides.items():
+        spec = SETTINGS_BY_KEY.get(normalize(name))
+        if spec is None:
+            raise TypeError(f"'{name}' is not a setting; settings: {', '.join(SETTINGS_BY_KEY)}")
+        try:
+            values[spec.name] = _setting_value(spec, value)
+        except CellProblem as problem:
+            found.add(error("", "", f"{spec.name} given for this run {problem}."))
+    given = set(values)
+    if table is None:
+        return Settings.model_validate(values)
+    _cell_warnings(table, found, magnitudes=False)
+    names = table.columns["setting"].values
+    cells = table.columns["value"].values if "value" in table.columns else [None] * len(names)
+    matches = match_headers(names, [spec.name for spec in SETTING_SPECS])
     seen: dict[str, int] = {}
-    for row, cells in table.records():
-        name_cell = cells.get("setting")
+    for row, name_cell, value, match in zip(table.rows, names, cells, matches, strict=True):
+        name_ref = table.ref("setting", row)
+        value_ref = table.ref("value", row) if "value" in table.letters else ""
+        problem = _special(name_cell, "the setting's name")
         if name_cell is None:
             found.add(
                 error(
                     table.sheet,
-                    table.ref("setting", row),
+                    name_ref,
                     "setting is blank but the row has a value; name the setting.",
                 )
             )
-            continue
-        key = normalize(name_cell)
-        spec = SETTINGS_BY_KEY.get(key)
-        if spec is None:
+        elif problem:
+            found.add(error(table.sheet, name_ref, f"setting {problem}."))
+        elif match.kind is HeaderKind.CLOSE:
+            found.add(
+                error(table.sheet, name_ref, message(_shown(match, name_cell), "setting") or "")
+            )
+        elif match.kind is HeaderKind.HOLDS:
+            found.add(
+                warning(table.sheet, name_ref, message(_shown(match, name_cell), "setting") or "")
+            )
+        elif match.kind is not HeaderKind.EXACT:
             found.add(
                 warning(
                     table.sheet,
-                    table.ref("setting", row),
+                    name_ref,
                     f"Setting {describe(name_cell)} is not known; ignored. Known "
                     f"settings: {', '.join(SETTINGS_BY_KEY)}.",
                 )
             )
-            continue
-        if key in seen:
+        elif (spec := SETTINGS_BY_KEY[normalize(match.column)]).name in seen:
             found.add(
                 error(
                     table.sheet,
-                    table.ref("setting", row),
-                    f"Setting '{spec.name}' appears again (first in row {seen[key]}).",
+                    name_ref,
+                    f"Setting '{spec.name}' appears again (first in row {seen[spec.name]}).",
                 )
             )
-            continue
-        seen[key] = row
-        value = cells.get("value")
-        if value is not None:
+        elif match.percent and spec.kind is not Kind.SHARE:
+            seen[spec.name] = row
+            found.add(
+                error(
+                    table.sheet,
+                    name_ref,
+                    f"Setting '{_shown(match).text}' marks its value as a percentage, but "
+                    f"{spec.name} is not a share: it is {_setting_expected(spec)}. Remove the "
+                    "'%' from its name.",
+                )
+            )
+        else:
+            seen[spec.name] = row
+            if value is None or spec.name in given:
+                continue
             rows[spec.name] = row
-        if value is None:
-            continue
-        try:
-            if spec.kind is None:
-                word = normalize(value)
-                if word not in spec.choices:
-                    raise CellProblem(f"is {describe(value)}; expected {' or '.join(spec.choices)}")
-                values[spec.name] = word
-            else:
-                values[spec.name] = CONVERTERS[spec.kind](value)
-        except CellProblem as problem:
-            cell = table.ref("value", row) if "value" in table.letters else ""
-            found.add(error(table.sheet, cell, f"{spec.name} {problem}."))
+            try:
+                values[spec.name] = _setting_value(spec, value, match.percent)
+            except CellProblem as problem:
+                found.add(error(table.sheet, value_ref, f"{spec.name} {problem}."))
     return Settings.model_validate(values)
+
+
+def _setting_value(spec: SettingSpec, value: object, percent: bool = False) -> object:
+    """The value of one setting, converted as its kind says (`to_percent` for a share whose
+    name says `(%)`); CellProblem if it is not one."""
+    if spec.kind is None:
+        reject_special(value, " or ".join(spec.choices))
+        word = normalize(value)
+        if word not in spec.choices:
+            raise CellProblem(f"is {describe(value)}; expected {' or '.join(spec.choices)}")
+        return word
+    if percent and spec.kind is Kind.SHARE:
+        return to_percent(value)
+    return CONVERTERS[spec.kind](value)
+
+
+def _setting_expected(spec: SettingSpec) -> str:
+    return EXPECTED[spec.kind] if spec.kind is not None else " or ".join(spec.choices)
 
 
 def _groups(table: Table | None, found: Collector) -> dict[str, Group]:
@@ -603,38 +1067,27 @@ class CountryDefaults:
 
 
 def _countries(
-    table: Table | None, groups_table: Table | None, found: Collector
+    table: Table | None,
+    groups_table: Table | None,
+    groups_unread: bool,
+    odd: Odd,
+    found: Collector,
 ) -> tuple[dict[str, Country], dict[str, CountryDefaults]]:
+    """The countries; every group they name must be listed in Groups (unless that sheet could
+    not be read: its own error says why)."""
     if table is None:
         return {}, {}
-    groups = groups_table.names("group") if groups_table else set()
     parsed = _parse(table, CountryRow, found)
     items = parsed.models(CountryRow)
     rows = {items[i][1].country: items[i] for i in _duplicates(table, parsed, "country", found)}
-    countries: dict[str, Country] = {}
-    for name, (row, item) in rows.items():
-        if item.group is not None and item.group not in groups:
-            message = f"group '{item.group}' is not listed in the Groups sheet"
-            if groups_table is not None:
-                found.add(
-                    error(
-                        table.sheet,
-                        table.ref("group", row),
-                        f"{message}{_did_you_mean(item.group, groups)}; add it there or "
-                        "correct the name.",
-                    )
-                )
-            else:
-                found.add(
-                    warning(
-                        table.sheet,
-                        table.ref("group", row),
-                        f"{message} (there is no Groups sheet), so it has no effect.",
-                    )
-                )
-        countries[name] = Country(
+    if not groups_unread:
+        _country_groups(table, groups_table, odd, found)
+    countries = {
+        name: Country(
             name=name, max_share=item.max_share, group=item.group, risk=item.risk, row=row
         )
+        for name, (row, item) in rows.items()
+    }
     defaults = {
         name: CountryDefaults(item.risk, item.tariff, item.embargo)
         for name, (_, item) in rows.items()
@@ -642,9 +1095,32 @@ def _countries(
     return countries, defaults
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+def _country_groups(table: Table, groups_table: Table | None, odd: Odd, found: Collector) -> None:
+    """Every country's group (valid row or not) must be listed in Groups; without a Groups
+    sheet, groups have no effect."""
+    groups = groups_table.names("group") if groups_table is not None else set()
+    for row, name, written in zip(
+        table.rows, table.text("group"), table.written("group"), strict=True
+    ):
+        if name is None or name in groups or name in odd["group"]:
+            continue
+        text = f"group {quoted(written or '')} is not listed in the Groups sheet"
+        if groups_table is not None:
+            found.add(
+                error(
+                    table.sheet,
+                    table.ref("group", row),
+                    f"{text}{_unknown(name, groups)}; add it there or correct the name.",
+                )
+            )
+        else:
+            found.add(
+                warning(
+                    table.sheet,
+                    table.ref("group", row),
+                    f"{text} (there is no Groups sheet), so it has no effect.",
+                )
+            )
 
 
 def _materials(table: Table, settings: Settings | None, found: Collector) -> dict[str, Material]:
@@ -703,50 +1179,32 @@ def _filled(values: list[T | None], default: T) -> list[T]:
 
 
 def _offers(
-    table: Table,
+    tables: dict[str, Table],
     materials: dict[str, Material],
-    material_names: set[str],
-    country_names: set[str],
     country_defaults: dict[str, CountryDefaults],
     settings: Settings | None,
+    odd: Odd,
     found: Collector,
 ) -> list[Offer]:
-    """Offers with their defaults resolved; names are checked against every row of Demand and
-    Countries (`*_names`), so a bad cell there raises no second, false error here."""
+    """Offers with their defaults resolved. Every row's names are checked (valid row or not)
+    against every row of Demand and Countries, so that a bad cell there raises no second, false
+    error here and a bad cell here hides no misspelt name."""
+    table = tables["offers"]
     parsed = _parse(table, OfferRow, found)
     risk_matters = settings is not None and (
         settings.risk_price > 0 or any(m.max_avg_risk is not None for m in materials.values())
     )
-    suppliers, offered = table.text("supplier"), table.text("material")
-    if table.complete("supplier") and table.complete("material"):
-        pairs: list[tuple[str, str] | None] = list(zip(suppliers, offered, strict=True))
-    else:
-        pairs = [
-            None if supplier is None or material is None else (supplier, material)
-            for supplier, material in zip(suppliers, offered, strict=True)
-        ]
-    repeats = _repeats(table.rows, pairs)
-    for row, (supplier, material), first in repeats:
-        found.add(
-            error(
-                table.sheet,
-                table.ref("supplier", row),
-                f"supplier '{supplier}' already offers '{material}' in row "
-                f"{first}; each (supplier, material) pair may appear only once.",
-            )
-        )
+    dropped = {row for row, *_ in _offer_repeats(table, found)}
+    dropped |= _offer_names(table, tables.get("demand"), tables.get("countries"), odd, found)
     column = parsed.columns
-    keep = _unrepeated(parsed, repeats) if repeats else None  # None: every row
-    offered_names = set(column["material"])
-    if not offered_names <= materials.keys() or (
-        country_names and not set(column["country"]) <= country_names
-    ):
-        every = range(len(parsed.rows)) if keep is None else keep
-        keep = _known_names(table, parsed, every, materials, material_names, country_names, found)
-    if keep is not None:
+    if dropped or not table.names("material") <= materials.keys():
+        keep = [
+            i
+            for i, (row, material) in enumerate(zip(parsed.rows, column["material"], strict=True))
+            if material in materials and row not in dropped
+        ]
         rows = [parsed.rows[i] for i in keep]
         column = {name: [values[i] for i in keep] for name, values in column.items()}
-        offered_names = set(column["material"])
     else:
         rows = parsed.rows
     countries = column["country"]
@@ -762,8 +1220,8 @@ def _offers(
         cell = "risk" if "risk" in table.letters else "supplier"
         for i in unscored:
             message = (
-                f"No risk score for '{column['supplier'][i]}' ({countries[i]}) in Offers or "
-                "Countries; its risk is taken as 0."
+                f"No risk score for {quoted(column['supplier'][i])} ({countries[i]}) in Offers "
+                "or Countries; its risk is taken as 0."
             )
             flagged.append((i, 0, warning(table.sheet, table.ref(cell, rows[i]), message)))
     if any(min_order):
@@ -776,8 +1234,7 @@ def _offers(
                 flagged.append(
                     (i, 1, warning(table.sheet, table.ref("min_order", rows[i]), message))
                 )
-    for *_, diagnostic in sorted(flagged, key=lambda item: item[:2]):
-        found.add(diagnostic)
+    found.add_sorted(flagged)
     offers = construct_all(
         Offer,
         index=range(len(rows)),
@@ -803,8 +1260,8 @@ def _offers(
                 table.sheet,
                 "",
                 f"{_offers_count(len(unscored))} no risk score in Offers or Countries (first in "
-                f"row {rows[unscored[0]]}); their risk is taken as 0. This matters only with a "
-                "risk cap or a risk price.",
+                f"row {rows[unscored[0]]}); {'its' if len(unscored) == 1 else 'their'} risk is "
+                "taken as 0. This matters only with a risk cap or a risk price.",
             )
         )
     if not table.rows:
@@ -813,69 +1270,121 @@ def _offers(
                 table.sheet, "", "The Offers sheet lists no offer; add one row per supplier offer."
             )
         )
+    offered = table.names("material")
     for name, material in materials.items():
-        if name not in offered_names and not found.has_errors:
+        if name not in offered and name not in odd["material"]:
             found.add(
                 warning(
                     DEMAND.name,
                     material.quantity_cell,
-                    f"No offer for material '{name}'; its demand cannot be met.",
+                    f"No offer for material {quoted(name)}; its demand cannot be met.",
                 )
             )
     return offers
 
 
-def _known_names(
-    table: Table,
-    parsed: Parsed,
-    keep: Iterable[int],
-    materials: dict[str, Material],
-    material_names: set[str],
-    country_names: set[str],
-    found: Collector,
-) -> list[int]:
-    """The positions in `keep` of the offers whose material has a valid Demand row and whose
-    country is listed (or only looks unlisted); an error or a note for each other one."""
-    known = []
-    for i in keep:
-        row = parsed.rows[i]
-        material, country = parsed.columns["material"][i], parsed.columns["country"][i]
-        if material not in material_names:
-            listed = ", ".join(sorted(material_names)) or "none"
+def _offer_repeats(table: Table, found: Collector) -> list[tuple[int, tuple[str, str], int]]:
+    """Every row (valid or not) whose (supplier, material) pair an earlier row has, each with an
+    error: `(row, pair, first row)`."""
+    suppliers, offered = table.text("supplier"), table.text("material")
+    if "supplier" in table.unique:
+        return []  # every supplier makes one offer
+    if table.complete("supplier") and table.complete("material"):
+        pairs: list[tuple[str, str] | None] = list(zip(suppliers, offered, strict=True))
+    else:
+        pairs = [
+            None if supplier is None or material is None else (supplier, material)
+            for supplier, material in zip(suppliers, offered, strict=True)
+        ]
+    repeats = _repeats(table.rows, pairs)
+    if repeats:
+        written = dict(
+            zip(
+                table.rows,
+                zip(table.written("supplier"), table.written("material"), strict=True),
+                strict=True,
+            )
+        )
+        for row, _, first in repeats:
+            (supplier, material), (first_supplier, first_material) = written[row], written[first]
+            spelt = (
+                f" (as {quoted(first_supplier or '')} and {quoted(first_material or '')})"
+                if (supplier, material) != (first_supplier, first_material)
+                else ""
+            )
             found.add(
                 error(
                     table.sheet,
-                    table.ref("material", row),
-                    f"material '{material}' is not in the Demand sheet"
-                    f"{_did_you_mean(material, material_names)}; materials there: "
-                    f"{listed}.",
+                    table.ref("supplier", row),
+                    f"supplier {quoted(supplier or '')} already offers {quoted(material or '')} "
+                    f"in row {first}{spelt}; each (supplier, material) pair may appear only "
+                    "once.",
                 )
             )
-            continue
-        if material not in materials:
-            continue  # its Demand row has an error of its own
-        if country_names and country not in country_names:
-            hint = _did_you_mean(country, country_names)
-            if hint:
-                found.add(
-                    error(
-                        table.sheet,
-                        table.ref("country", row),
-                        f"country '{country}' is not in the Countries sheet{hint}; "
-                        "correct the spelling or add the country there.",
-                    )
-                )
-                continue
-            found.add(
-                info(
-                    table.sheet,
-                    table.ref("country", row),
-                    f"country '{country}' is not in the Countries sheet; only the "
-                    "default limits apply to it.",
-                )
+    return repeats
+
+
+def _offer_names(
+    table: Table, demand: Table | None, countries: Table | None, odd: Odd, found: Collector
+) -> set[int]:
+    """The rows whose material is not in Demand or whose country is a misspelling of one in
+    Countries, each with an error (a country merely not listed there gets a note)."""
+    materials = demand.names("material") if demand is not None else None
+    listed = countries.names("country") if countries is not None else None
+    check_materials = materials is not None and not table.names("material") <= materials
+    check_countries = listed is not None and not table.names("country") <= listed
+    if not (check_materials or check_countries):
+        return set()
+    hints: dict[str, str] = {}  # name -> its "did you mean", found once
+    flagged: list[tuple[int, int, Diagnostic]] = []
+    dropped: set[int] = set()
+    columns = zip(
+        table.text("material"),
+        table.written("material"),
+        table.text("country"),
+        table.written("country"),
+        strict=True,
+    )
+    for i, (material, written_material, country, written_country) in enumerate(columns):
+        row = table.rows[i]
+        if (
+            check_materials
+            and material is not None
+            and material not in materials  # type: ignore[operator]
+            and material not in odd["material"]
+        ):
+            if material not in hints:
+                hints[material] = _unknown(material, materials)  # type: ignore[arg-type]
+            message = (
+                f"material {quoted(written_material or '')} is not in the Demand sheet"
+                f"{hints[material]}; materials there: {_listed(materials)}."  # type: ignore[arg-type]
             )
-        known.append(i)
-    return known
+            flagged.append((i, 0, error(table.sheet, table.ref("material", row), message)))
+            dropped.add(row)
+        if (
+            check_countries
+            and country is not None
+            and country not in listed  # type: ignore[operator]
+            and country not in odd["country"]
+        ):
+            if country not in hints:
+                hints[country] = _unknown(country, listed)  # type: ignore[arg-type]
+            cell = table.ref("country", row)
+            if hints[country]:
+                message = (
+                    f"country {quoted(written_country or '')} is not in the Countries sheet"
+                    f"{hints[country]}; correct the spelling or add the country there."
+                )
+                flagged.append((i, 1, error(table.sheet, cell, message)))
+                dropped.add(row)
+            else:
+                message = (
+                    f"country {quoted(written_country or '')} is not in the Countries sheet; "
+                    "only the default limits apply to it."
+                )
+                flagged.append((i, 1, info(table.sheet, cell, message)))
+    found.add_sorted(flagged)
+    return dropped
 
 
 def _filled_by_country(
@@ -890,38 +1399,58 @@ def _filled_by_country(
     ]
 
 
-def _names(tables: dict[str, Table], sheet: str, column: str) -> set[str]:
-    table = tables.get(sheet)
-    return table.names(column) if table is not None else set()
-
-
 def _offers_count(count: int) -> str:
     return "1 offer has" if count == 1 else f"{count:,} offers have"
 
 
-def _scenarios(tables: dict[str, Table], found: Collector) -> list[Scenario]:
-    """Rows with the same scenario name form one scenario; every name they use must exist."""
+# Where the names a scenario uses must appear.
+SCENARIO_NAMES = {
+    "country": "Offers or Countries sheet",
+    "supplier": "Offers sheet",
+    "material": "Demand sheet",
+}
+
+
+def _scenarios(tables: dict[str, Table], odd: Odd, found: Collector) -> list[Scenario]:
+    """Rows with the same scenario name form one scenario; every name they use, in every row
+    (valid or not), must appear in the workbook."""
     table = tables.get("scenarios")
     if table is None:
         return []
-    known = {
-        "country": _names(tables, "offers", "country") | _names(tables, "countries", "country"),
-        "supplier": _names(tables, "offers", "supplier"),
-        "material": _names(tables, "demand", "material"),
-    }
-    scenarios: dict[str, list[Disruption]] = {}
-    for row, item in _parse(table, ScenarioRow, found).models(ScenarioRow):
-        for column, names in known.items():
-            name = getattr(item, column)
-            if name is not None and name not in names:
-                found.add(
+    parsed = _parse(table, ScenarioRow, found)
+    offers, countries, demand = tables.get("offers"), tables.get("countries"), tables.get("demand")
+    known: dict[str, set[str]] = {}
+    if offers is not None:  # else that sheet's own error says it all
+        listed = countries.names("country") if countries is not None else set()
+        known["country"] = offers.names("country") | listed
+        known["supplier"] = offers.names("supplier")
+    if demand is not None:
+        known["material"] = demand.names("material")
+    flagged: list[tuple[int, int, Diagnostic]] = []
+    for order, (column, names) in enumerate(known.items()):
+        hints: dict[str, str] = {}
+        for i, (name, written) in enumerate(
+            zip(table.text(column), table.written(column), strict=True)
+        ):
+            if name is None or name in names or name in odd[column]:
+                continue
+            if name not in hints:
+                hints[name] = _unknown(name, names)
+            flagged.append(
+                (
+                    i,
+                    order,
                     error(
                         table.sheet,
-                        table.ref(column, row),
-                        f"{column} '{name}' does not appear in the workbook"
-                        f"{_did_you_mean(name, names)}; correct the name.",
-                    )
+                        table.ref(column, table.rows[i]),
+                        f"{column} {quoted(written or '')} does not appear in the "
+                        f"{SCENARIO_NAMES[column]}{hints[name]}; correct the name.",
+                    ),
                 )
+            )
+    found.add_sorted(flagged)
+    scenarios: dict[str, list[Disruption]] = {}
+    for _, item in parsed.models(ScenarioRow):
         disruption = Disruption(
             country=item.country,
             supplier=item.supplier,
