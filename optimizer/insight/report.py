@@ -17,13 +17,20 @@ from optimizer.contract.problem import OfferData, Problem
 from optimizer.contract.status import SolveStatus, Status
 from optimizer.insight.analysis import Analysis, FamilyCost, Frontier
 from optimizer.insight.scenarios import ScenarioOutcome
+from optimizer.insight.summary import (
+    SUMMARY_COLUMNS,
+    Row,
+    RunInfo,
+    run_rows,
+    setting_rows,
+    summary_table,
+)
 from optimizer.model.build import Limit, LimitKind
 from optimizer.model.solve import SolveResult
 from optimizer.model.verify import plan_cost
 
 BINDING = 1e-6  # relative slack under which a limit counts as binding
 
-SUMMARY_COLUMNS = ["item", "value"]
 ALLOCATION_COLUMNS = [
     "material",
     "supplier",
@@ -115,19 +122,6 @@ SHEET_COLUMNS = {  # the columns of each output sheet, also when it has no rows
 }
 
 
-@dataclass(frozen=True)
-class RunInfo:
-    """What the Summary says about the run itself."""
-
-    input_file: str | None  # None for sheets given as DataFrames
-    input_sha256: str | None
-
-
-def summary_table(info: RunInfo, rows: list[tuple[str, object]]) -> pd.DataFrame:
-    head = [("input_file", info.input_file), ("input_sha256", info.input_sha256)]
-    return pd.DataFrame(rows[:1] + head + rows[1:], columns=SUMMARY_COLUMNS)
-
-
 def diagnostics_table(diagnostics: list[Diagnostic]) -> pd.DataFrame:
     return pd.DataFrame(
         [(str(d.level), d.sheet, d.cell, d.message) for d in diagnostics],
@@ -151,17 +145,25 @@ def _status_only(
     info: RunInfo, status: Status, diagnostics: list[Diagnostic], solver: str | None
 ) -> dict[str, pd.DataFrame]:
     """Summary (every contract row, blank where nothing was solved) and Diagnostics."""
-    rows: list[tuple[str, object]] = [
+    rows: list[Row] = [
         ("status", str(status)),
-        ("total_cost", None),
-        ("objective", None),
-        ("solver", solver),
-        ("solve_seconds", 0.0),
-        ("baseline_cost", None),
-        ("diversification_premium", None),
+        *((item, None) for item in PLAN_FIGURES),
+        ("currency", None),
         ("errors", sum(d.level == "error" for d in diagnostics)),
+        *run_rows(info, solver, 0.0),
     ]
-    return {"Summary": summary_table(info, rows), "Diagnostics": diagnostics_table(diagnostics)}
+    return {"Summary": summary_table(rows), "Diagnostics": diagnostics_table(diagnostics)}
+
+
+PLAN_FIGURES = (  # the contract's figures of a plan, blank when there is none
+    "total_cost",
+    "objective",
+    "baseline_cost",
+    "diversification_premium",
+    "reserve_cost",
+    "stock_cost",
+    "resilience_cost",
+)
 
 
 def result_tables(
@@ -176,29 +178,9 @@ def result_tables(
     plan = result.plan
     baseline = analysis.baseline.plan if analysis.baseline is not None else None
     current = current_plan(problem) if plan is not None else None
-    cost = plan_cost(problem, plan) if plan is not None else None
-    rows: list[tuple[str, object]] = [
-        ("status", str(result.status)),
-        ("total_cost", cost),
-        ("objective", plan.objective if plan is not None else None),
-        ("solver", result.solver),
-        ("solve_seconds", round(result.seconds, 3)),
-        ("baseline_cost", analysis.baseline_cost),
-        ("diversification_premium", _difference(cost, analysis.baseline_cost)),
-        ("diversification_premium_percent", _percent_of(cost, analysis.baseline_cost)),
-    ]
     tables: dict[str, pd.DataFrame] = {}
-    glance: list[tuple[str, object]] = []  # rows after the counts
     if plan is not None:
         offers = OfferArrays.of(problem)
-        risk = float(offers.data.risk @ offers.of_plan(plan))
-        shortfall = sum(plan.shortfall.values())
-        rows += [
-            ("total_demand", sum(m.quantity for m in problem.materials.values())),
-            ("total_shortfall", shortfall),
-            ("risk_cost", problem.settings.risk_price * risk),
-            ("shortfall_cost", (problem.settings.shortfall_penalty or 0.0) * shortfall),
-        ]
         tables["Allocation"] = allocation_table(problem, plan, offers)
         tables["Materials"] = materials_table(problem, plan, baseline, current, offers)
         tables["Countries"] = countries_table(problem, plan, offers)
@@ -208,25 +190,84 @@ def result_tables(
         )
         if current is not None:
             tables["Current vs recommended"] = comparison_table(problem, plan, current, offers)
-            current_cost = plan_cost(problem, current)
-            glance += [("current_cost", current_cost), ("savings_vs_current", current_cost - cost)]
-        glance += glance_rows(tables)
-    rows += [("materials", len(problem.materials)), ("offers", len(problem.offers))]
-    if result.message:
-        rows.append(("message", result.message))
-    rows += glance
-    rows += [
-        (f"scenario: {outcome.name}", scenario_verdict(outcome)) for outcome in analysis.scenarios
-    ]
     if analysis.family_costs:
-        tables["Limits cost"] = limits_cost_table(analysis.family_costs, cost)
+        tables["Limits cost"] = limits_cost_table(
+            analysis.family_costs, plan_cost(problem, plan) if plan is not None else None
+        )
     if problem.scenarios:
         tables["Scenarios"] = scenarios_table(analysis.scenarios)
     if analysis.frontier is not None:
         tables["Frontier"] = frontier_table(analysis.frontier)
     notes = [d for outcome in analysis.scenarios for d in outcome.diagnostics]
     tables["Diagnostics"] = diagnostics_table([*diagnostics, *notes])
-    return {"Summary": summary_table(info, rows), **tables}
+    rows = summary_rows(info, problem, result, analysis, current, tables)
+    return {"Summary": summary_table(rows), **tables}
+
+
+def summary_rows(
+    info: RunInfo,
+    problem: Problem,
+    result: SolveResult,
+    analysis: Analysis,
+    current: Plan | None,
+    tables: dict[str, pd.DataFrame],
+) -> list[Row]:
+    """The Summary's rows: the plan's figures, what de-risking costs, a manager's glance, the
+    scenarios, where the result comes from, and the settings in force."""
+    plan, settings = result.plan, problem.settings
+    penalty = settings.shortfall_penalty or 0.0
+    rows: list[Row] = [("status", str(result.status))]
+    if plan is None:
+        rows += [(item, None) for item in PLAN_FIGURES]
+    else:
+        cost, shortfall = plan_cost(problem, plan), sum(plan.shortfall.values())
+        baseline = analysis.baseline.plan if analysis.baseline is not None else None
+        premium = _difference(cost, analysis.baseline_cost)
+        if premium is not None and baseline is not None:
+            premium += penalty * (shortfall - sum(baseline.shortfall.values()))
+        data = problem.data
+        reserved = plan.reserved_in_offer_order(len(problem.offers))
+        reserve_cost = float(np.nan_to_num(data.reserve_price) @ reserved)
+        stock_cost = 0.0 + sum(
+            (problem.materials[name].stock_cost or 0.0) * added
+            for name, added in plan.stock_added.items()
+        )
+        risk = float(data.risk @ plan.in_offer_order(len(problem.offers)))
+        rows += [
+            ("total_cost", cost),
+            ("objective", plan.objective),
+            ("baseline_cost", analysis.baseline_cost),
+            ("diversification_premium", premium),
+            ("reserve_cost", reserve_cost),
+            ("stock_cost", stock_cost),
+            ("resilience_cost", 0.0 if not settings.survive else None),
+            ("diversification_premium_percent", _share_of(premium, analysis.baseline_cost)),
+            ("total_demand", sum(m.quantity for m in problem.materials.values())),
+            ("total_shortfall", shortfall),
+            ("risk_cost", settings.risk_price * risk),
+            ("shortfall_cost", penalty * shortfall),
+        ]
+    rows += [
+        ("currency", settings.currency),
+        ("materials", len(problem.materials)),
+        ("offers", len(problem.offers)),
+    ]
+    if result.message:
+        rows.append(("message", result.message))
+    if plan is not None:
+        if current is not None:
+            current_cost = plan_cost(problem, current)
+            rows += [
+                ("current_cost", current_cost),
+                ("change_vs_current", plan_cost(problem, plan) - current_cost),
+            ]
+        rows += glance_rows(tables)
+    rows += [
+        (f"scenario: {outcome.name}", scenario_verdict(outcome)) for outcome in analysis.scenarios
+    ]
+    rows += run_rows(info, result.solver, result.seconds)
+    rows += setting_rows(settings)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -314,8 +355,13 @@ def glance_rows(tables: dict[str, pd.DataFrame]) -> list[tuple[str, object]]:
     ]
     constraints = tables["Constraints"]
     capping = constraints["constraint"].isin(["country_cap", "group_max"])  # per material
-    rows.append(("materials_capped", int(constraints.loc[capping, "material"].nunique())))
+    capped = list(dict.fromkeys(constraints.loc[capping, "material"]))
+    more = f" and {len(capped) - MOST_NAMED} more" if len(capped) > MOST_NAMED else ""
+    rows.append(("materials_capped", ", ".join(capped[:MOST_NAMED]) + more or None))
     return rows
+
+
+MOST_NAMED = 20  # materials named in one Summary cell
 
 
 def scenario_verdict(outcome: ScenarioOutcome) -> str:
@@ -422,10 +468,10 @@ def _difference(value: float | None, reference: float | None) -> float | None:
     return value - reference if value is not None and reference is not None else None
 
 
-def _percent_of(value: float | None, reference: float | None) -> float | None:
+def _share_of(value: float | None, reference: float | None) -> float | None:
     if value is None or reference is None or reference <= ZERO:
         return None
-    return (value - reference) / reference
+    return value / reference
 
 
 def allocation_table(

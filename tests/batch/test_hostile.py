@@ -127,9 +127,10 @@ class Output:
         return {v for row in self.sheets[sheet] for v in row if isinstance(v, str)}
 
     def values(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every cell but the run's own timing, to compare two runs of the same input."""
+        """Every cell but the run's own time and timing, to compare two runs of one input."""
+        own = ("solve_seconds", "run_at")
         return {
-            name: [row for row in rows if not (name == "Summary" and row[0] == "solve_seconds")]
+            name: [row for row in rows if not (name == "Summary" and row[0] in own)]
             for name, rows in self.sheets.items()
         }
 

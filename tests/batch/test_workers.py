@@ -38,7 +38,7 @@ def test_workers_give_the_same_outputs_as_a_serial_run(tmp_path: Path, simple_sh
         assert list(serial) == list(parallel)
         for name, table in serial.items():
             if name == "Summary":
-                keep = ~table["item"].isin(["solve_seconds"])
+                keep = ~table["item"].isin(["solve_seconds", "run_at"])
                 table, other = table[keep], parallel[name][keep]
             else:
                 other = parallel[name]

@@ -159,7 +159,7 @@ def read_output(path: Path) -> dict[str, pd.DataFrame]:
 
 def summary(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     table = tables["Summary"]
-    assert list(table.columns) == ["item", "value"]
+    assert list(table.columns) == ["item", "value", "meaning"]
     return dict(zip(table["item"], table["value"], strict=True))
 
 
