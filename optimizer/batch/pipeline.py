@@ -115,7 +115,7 @@ def process_workbook(path: Path, output: Path, options: RunOptions = RunOptions(
     result = solve_workbook(path, options)
     started = time.perf_counter()
     try:
-        result.to_excel(output)
+        result.to_excel(output, keep_history=True)
         result.output = output
     except OSError as exc:
         result.output_error = f"its output could not be written to {output.parent}: {reason(exc)}"

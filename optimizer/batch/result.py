@@ -100,10 +100,12 @@ class Result:
     def diagnostics(self) -> pd.DataFrame:
         return self.sheet("Diagnostics")
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Write the output workbook to `path`, atomically (a temp file, then a rename)."""
+    def to_excel(self, path: str | Path, keep_history: bool = False) -> Path:
+        """Write the output workbook to `path`, atomically (a temp file, then a rename); with
+        `keep_history`, a file it replaces is kept in `previous/` beside it (as `optimizer run`
+        does)."""
         path = Path(path)
-        write_workbook(path, self.sheets)
+        write_workbook(path, self.sheets, keep_history=keep_history)
         return path
 
 

@@ -21,6 +21,21 @@ def excel_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+CANNOT_STORE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # Excel drops these
+
+
+def excel_text(value: object) -> object:
+    """Text Excel can store: no control characters or noncharacters (U+FFFE, U+FFFF), at most
+    EXCEL_MAX_TEXT UTF-16 units; anything that is not text, as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # e.g. a file name in a legacy encoding, read as surrogates
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return excel_cut(CANNOT_STORE.sub("", value))
+
+
 def excel_cut(text: str) -> str:
     """`text` cut to what one Excel cell holds (EXCEL_MAX_TEXT UTF-16 units), never inside a
     character."""
@@ -39,6 +54,7 @@ class Kind(StrEnum):
     COUNT = "count"  # a whole number >= 1
     YES_NO = "yes/no"
     FACTOR = "factor"  # a multiplier >= 0
+    CURRENCY = "currency"  # a currency code such as USD (text, matched ignoring case)
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,13 @@ OFFERS = SheetSpec(
         Column("min_order", Kind.AMOUNT, help="if used at all, at least this much"),
         Column("fixed_cost", Kind.AMOUNT, help="one-off cost if the offer is used at all"),
         Column("current_quantity", Kind.AMOUNT, help="today's allocation to this offer"),
+        Column("origin", Kind.TEXT, help="country where it was first produced; blank = country"),
+        Column(
+            "currency", Kind.CURRENCY, help="currency of this row's money; blank = the workbook's"
+        ),
+        Column("reserve_price", Kind.AMOUNT, help="per unit of capacity reserved, not bought"),
+        Column("tier_from", Kind.AMOUNT, help="quantity from which this row's unit_price applies"),
+        Column("co2", Kind.AMOUNT, help="emissions per unit (e.g. kg CO2e), for max_avg_co2"),
     ),
     required=True,
     help="one row per supplier offer of one material",
@@ -94,6 +117,14 @@ DEMAND = SheetSpec(
         Column("max_supplier_share", Kind.SHARE, help="cap on any one offer's share"),
         Column("max_avg_risk", Kind.RISK, help="cap on the quantity-weighted average risk"),
         Column("max_suppliers", Kind.COUNT, help="at most this many offers used"),
+        Column("unit", Kind.TEXT, help="unit of quantity (t, kg, pcs); pcs = whole units"),
+        Column("min_award", Kind.SHARE, help="an offer used at all supplies at least this share"),
+        Column("min_countries", Kind.COUNT, help="at least this many countries supply it"),
+        Column("max_avg_co2", Kind.AMOUNT, help="cap on the quantity-weighted average co2"),
+        Column("stock", Kind.AMOUNT, help="units on hand for a disruption; blank = 0"),
+        Column("stock_cost", Kind.AMOUNT, help="cost per unit of stock added; blank = none"),
+        Column("max_stock", Kind.AMOUNT, help="most stock added; blank = up to the demand"),
+        Column("min_cover", Kind.SHARE, help="share of demand kept in a disruption"),
     ),
     required=True,
     help="one row per material",
@@ -131,6 +162,15 @@ SETTINGS = SheetSpec(
     help="optional settings, one per row",
 )
 
+RATES = SheetSpec(
+    "Rates",
+    (
+        Column("currency", Kind.CURRENCY, True, "a currency code used in Offers.currency"),
+        Column("rate", Kind.POSITIVE, True, "value of one unit of it in the workbook's currency"),
+    ),
+    help="optional currency conversion, one row per currency",
+)
+
 SCENARIOS = SheetSpec(
     "Scenarios",
     (
@@ -144,7 +184,7 @@ SCENARIOS = SheetSpec(
     help="optional stress tests, one row per disruption",
 )
 
-SHEETS: tuple[SheetSpec, ...] = (OFFERS, DEMAND, COUNTRIES, GROUPS, SETTINGS, SCENARIOS)
+SHEETS: tuple[SheetSpec, ...] = (OFFERS, DEMAND, COUNTRIES, GROUPS, SETTINGS, SCENARIOS, RATES)
 SHEETS_BY_KEY = {normalize(s.name): s for s in SHEETS}
 
 
@@ -155,6 +195,7 @@ class SettingSpec:
     default: object
     help: str
     choices: tuple[str, ...] = ()
+    several: bool = False  # one or more of `choices`, comma-separated
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
@@ -169,5 +210,23 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("solver", None, "highs", "highs or cbc", ("highs", "cbc")),
     SettingSpec("time_limit", Kind.POSITIVE, 60.0, "seconds per solve"),
     SettingSpec("frontier_points", Kind.COUNT, None, "points of the cost-risk frontier"),
+    SettingSpec("currency", Kind.CURRENCY, None, "the workbook's currency code, e.g. USD"),
+    SettingSpec(
+        "survive",
+        None,
+        None,
+        "disruptions every plan withstands: country, supplier, scenarios (comma-separated)",
+        ("country", "supplier", "scenarios"),
+        several=True,
+    ),
+    SettingSpec("min_cover", Kind.SHARE, 1.0, "share of demand kept in each such disruption"),
+    SettingSpec("country_floor", Kind.SHARE, 0.05, "share a country supplies to count"),
+    SettingSpec(
+        "discount",
+        None,
+        "all_units",
+        "how price tiers apply: all_units or incremental",
+        ("all_units", "incremental"),
+    ),
 )
 SETTINGS_BY_KEY = {normalize(s.name): s for s in SETTING_SPECS}

@@ -16,6 +16,14 @@ from optimizer.contract.plan import ZERO, Plan
 from optimizer.contract.problem import OfferData, Problem
 from optimizer.contract.status import SolveStatus, Status
 from optimizer.insight.analysis import Analysis, FamilyCost, Frontier
+from optimizer.insight.overview import OVERVIEW_COLUMNS, overview_table
+from optimizer.insight.resilience import (
+    RESILIENCE_COLUMNS,
+    Exposure,
+    exposure,
+    resilience_table,
+    worst_cases,
+)
 from optimizer.insight.scenarios import ScenarioOutcome
 from optimizer.insight.summary import (
     SUMMARY_COLUMNS,
@@ -54,6 +62,10 @@ MATERIALS_COLUMNS = [
     "avg_risk",
     "hhi",
     "baseline_hhi",
+    "unit",
+    "stock_added",
+    "worst_disruption",
+    "worst_cover",
     "risk_weighted_hhi",
     "baseline_risk_weighted_hhi",
 ]
@@ -110,6 +122,8 @@ FRONTIER_COLUMNS = [
 
 
 SHEET_COLUMNS = {  # the columns of each output sheet, also when it has no rows
+    "Overview": OVERVIEW_COLUMNS,
+    "Resilience": RESILIENCE_COLUMNS,
     "Summary": SUMMARY_COLUMNS,
     "Allocation": ALLOCATION_COLUMNS,
     "Materials": MATERIALS_COLUMNS,
@@ -152,7 +166,8 @@ def _status_only(
         ("errors", sum(d.level == "error" for d in diagnostics)),
         *run_rows(info, solver, 0.0),
     ]
-    return {"Summary": summary_table(rows), "Diagnostics": diagnostics_table(diagnostics)}
+    tables = {"Summary": summary_table(rows), "Diagnostics": diagnostics_table(diagnostics)}
+    return {"Overview": overview_table(info, status, None, diagnostics, tables), **tables}
 
 
 PLAN_FIGURES = (  # the contract's figures of a plan, blank when there is none
@@ -181,8 +196,9 @@ def result_tables(
     tables: dict[str, pd.DataFrame] = {}
     if plan is not None:
         offers = OfferArrays.of(problem)
+        seen = exposure(problem, plan)
         tables["Allocation"] = allocation_table(problem, plan, offers)
-        tables["Materials"] = materials_table(problem, plan, baseline, current, offers)
+        tables["Materials"] = materials_table(problem, plan, baseline, current, offers, seen)
         tables["Countries"] = countries_table(problem, plan, offers)
         tables["Country shares"] = country_shares_table(problem, plan, offers=offers)
         tables["Constraints"] = constraints_table(
@@ -190,6 +206,7 @@ def result_tables(
         )
         if current is not None:
             tables["Current vs recommended"] = comparison_table(problem, plan, current, offers)
+        tables["Resilience"] = resilience_table(problem, seen)
     if analysis.family_costs:
         tables["Limits cost"] = limits_cost_table(
             analysis.family_costs, plan_cost(problem, plan) if plan is not None else None
@@ -200,8 +217,15 @@ def result_tables(
         tables["Frontier"] = frontier_table(analysis.frontier)
     notes = [d for outcome in analysis.scenarios for d in outcome.diagnostics]
     tables["Diagnostics"] = diagnostics_table([*diagnostics, *notes])
-    rows = summary_rows(info, problem, result, analysis, current, tables)
-    return {"Summary": summary_table(rows), **tables}
+    tables = {
+        "Summary": summary_table(summary_rows(info, problem, result, analysis, current, tables)),
+        **tables,
+    }
+    plans = {"plan": plan, "baseline": baseline, "current": current}
+    page = overview_table(
+        info, Status.of(result.status), problem, diagnostics, tables, plans, analysis.scenarios
+    )
+    return {"Overview": page, **tables}
 
 
 def summary_rows(
@@ -510,9 +534,11 @@ def materials_table(
     baseline: Plan | None = None,
     current: Plan | None = None,
     offers: OfferArrays | None = None,
+    seen: Exposure | None = None,
 ) -> pd.DataFrame:
     offers = offers or OfferArrays.of(problem)
     x = offers.of_plan(plan)
+    worst, worst_cover = worst_cases(problem, seen or exposure(problem, plan))
     amounts = CountryAmounts.of(offers, x)
     nothing = np.full(len(offers.materials), np.nan)
     before = CountryAmounts.of(offers, offers.of_plan(baseline)) if baseline is not None else None
@@ -525,6 +551,10 @@ def materials_table(
         _average_risk(offers, x),
         amounts.hhi(offers),
         before.hhi(offers) if before is not None else nothing,
+        [m.unit for m in problem.materials.values()],
+        [plan.stock_added.get(name, 0.0) for name in offers.materials],
+        worst,
+        worst_cover,
         amounts.risk_weighted_hhi(problem, offers),
         before.risk_weighted_hhi(problem, offers) if before is not None else nothing,
     ]

@@ -39,11 +39,13 @@ def fitted(stem: str, suffix: str, limit: int = NAME_MAX) -> str:
     return stem + suffix
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+def write_atomically(
+    path: Path, write: Callable[[BinaryIO], None], keep_history: bool = False
+) -> None:
     """`write(handle)` into a temp file beside `path`, flushed to disk, then renamed to `path`:
     readers see the old file or the new one, never half of one. The file gets the permissions of
-    any file the user creates (0666 less the umask). An existing `path` is kept in `previous/`
-    first (see `keep_previous`)."""
+    any file the user creates (0666 less the umask). With `keep_history`, an existing `path` is
+    kept in `previous/` first (see `keep_previous`)."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / fitted(f".{path.name}", f".{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
@@ -53,7 +55,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
+        if keep_history and path.exists():
             keep_previous(path)
         os.replace(temp, path)
         _sync_folder(folder)

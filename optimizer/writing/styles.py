@@ -146,20 +146,8 @@ def _highlight_binding(workbook: Any, sheet: Any, table: pd.DataFrame) -> None:
 def add_charts(workbook: Any, sheets: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
     shares = tables.get("Country shares")
     if shares is not None and len(shares) and len(shares.columns) > 1:
-        chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
         rows = len(shares)
-        for column in range(1, len(shares.columns)):
-            chart.add_series(
-                {
-                    "name": ["Country shares", 0, column],
-                    "categories": ["Country shares", 1, 0, rows, 0],
-                    "values": ["Country shares", 1, column, rows, column],
-                }
-            )
-        chart.set_title({"name": "Where each material comes from"})
-        chart.set_x_axis({"num_format": "0%"})
-        chart.set_size({"width": 720, "height": 120 + 28 * rows})
-        sheets["Country shares"].insert_chart(rows + 3, 0, chart)
+        sheets["Country shares"].insert_chart(rows + 3, 0, shares_chart(workbook, shares))
     frontier = tables.get("Frontier")
     if frontier is not None and len(frontier) > 2:
         limit = frontier.columns[1]
@@ -178,3 +166,21 @@ def add_charts(workbook: Any, sheets: dict[str, Any], tables: dict[str, pd.DataF
         chart.set_y_axis({"name": "total cost", "num_format": "#,##0"})
         chart.set_legend({"none": True})
         sheets["Frontier"].insert_chart(points + 3, 0, chart)
+
+
+def shares_chart(workbook: Any, shares: pd.DataFrame, width: int = 720) -> Any:
+    """A stacked bar per material of the Country shares sheet: where its supply comes from."""
+    chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    rows = len(shares)
+    for column in range(1, len(shares.columns)):
+        chart.add_series(
+            {
+                "name": ["Country shares", 0, column],
+                "categories": ["Country shares", 1, 0, rows, 0],
+                "values": ["Country shares", 1, column, rows, column],
+            }
+        )
+    chart.set_title({"name": "Where each material comes from"})
+    chart.set_x_axis({"num_format": "0%"})
+    chart.set_size({"width": width, "height": 120 + 28 * rows})
+    return chart

@@ -9,7 +9,15 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.contract.schema import INSTRUCTIONS, SETTING_SPECS, SHEETS, Column, Kind, SheetSpec
+from optimizer.contract.schema import (
+    INSTRUCTIONS,
+    SETTING_SPECS,
+    SHEETS,
+    Column,
+    Kind,
+    SettingSpec,
+    SheetSpec,
+)
 from optimizer.writing.xlsx import write_workbook
 
 ROWS = 2_000  # data rows that get validation
@@ -22,12 +30,16 @@ NUMBER_RULES: dict[Kind, dict[str, Any]] = {
     Kind.RISK: {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100},
     Kind.COUNT: {"validate": "integer", "criteria": ">=", "value": 1},
     Kind.YES_NO: {"validate": "list", "source": ["yes", "no"]},
+    # a three-letter code such as USD; any other text is allowed after a warning
+    Kind.CURRENCY: {"validate": "length", "criteria": "==", "value": 3, "error_type": "warning"},
 }
 # Lists of the names entered in another sheet: (sheet, column) -> source, strict or a hint.
 NAME_LISTS = {
     ("Offers", "material"): ("=Demand!$A$2:$A$2001", "stop"),
     ("Scenarios", "material"): ("=Demand!$A$2:$A$2001", "stop"),
     ("Offers", "country"): ("=Countries!$A$2:$A$2001", "information"),
+    ("Offers", "origin"): ("=Countries!$A$2:$A$2001", "information"),
+    ("Offers", "currency"): ("=Rates!$A$2:$A$2001", "information"),
     ("Scenarios", "country"): ("=Countries!$A$2:$A$2001", "information"),
     ("Countries", "group"): ("=Groups!$A$2:$A$2001", "stop"),
 }
@@ -37,7 +49,13 @@ def instructions_table() -> pd.DataFrame:
     rows = [
         ("", "", "", "Fill in Offers and Demand; the other sheets are optional."),
         ("", "", "", "Shares are percentages (40%) or fractions (0.4), never 40."),
-        ("", "", "", "Quantities are in each material's own unit; money in one currency."),
+        (
+            "",
+            "",
+            "",
+            "Quantities are in each material's own unit (Demand.unit); money in the currency "
+            "of Settings, or of Offers.currency converted by the Rates sheet.",
+        ),
         (
             "",
             "",
@@ -91,11 +109,24 @@ def guide(workbook: Any, sheets: dict[str, Any], tables: dict[str, pd.DataFrame]
                 sheet.set_column(number, number, 14, percent)
     settings = sheets.get("Settings")
     if settings is not None:
+        specs = {spec.name: spec for spec in SETTING_SPECS}
         for row, name in enumerate(tables["Settings"]["setting"], 1):
-            if name == "solver":
-                settings.data_validation(
-                    row, 1, row, 1, {"validate": "list", "source": ["highs", "cbc"]}
-                )
+            rule = _setting_rule(specs[name]) if name in specs else None
+            if rule is not None:
+                settings.data_validation(row, 1, row, 1, rule)
+
+
+def _setting_rule(spec: SettingSpec) -> dict[str, Any] | None:
+    """The data validation of a setting's value cell: a list of its choices (for a setting that
+    takes several, comma-separated, other text is allowed after a note), or its currency code."""
+    if spec.choices:
+        rule: dict[str, Any] = {"validate": "list", "source": list(spec.choices)}
+        if spec.several:
+            rule |= {"error_type": "information", "error_message": f"{spec.name}: {spec.help}"}
+        return rule
+    if spec.kind is Kind.CURRENCY:
+        return {**NUMBER_RULES[spec.kind], "error_message": f"{spec.name}: {spec.help}"}
+    return None
 
 
 def _validate_column(sheet: Any, spec: SheetSpec, column: Column, number: int) -> None:

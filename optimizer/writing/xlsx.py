@@ -14,11 +14,11 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter.utility import xl_col_to_name
 
-from optimizer.contract.schema import EXCEL_MAX_ROWS, EXCEL_MAX_TEXT, excel_cut
+from optimizer.contract.schema import EXCEL_MAX_ROWS, EXCEL_MAX_TEXT, excel_text
 from optimizer.writing.files import write_atomically
+from optimizer.writing.overview import write_overview
 from optimizer.writing.styles import CHARTED, add_charts, style_sheet
 
 WRITER_OPTIONS = {
@@ -29,6 +29,7 @@ WRITER_OPTIONS = {
 }
 # Written cell by cell by xlsxwriter: rows with their own number format, and the data of charts
 # (xlsxwriter caches it in the chart). Every other sheet's values are rendered in bulk.
+OVERVIEW = "Overview"  # a page laid out for print, not a table
 CELL_BY_CELL = {"Summary", *CHARTED}
 ROWS_PER_CHUNK = 5_000
 COMPRESSION = 1  # zlib level of the bulk sheets: 3-4x faster than the default, 30% larger
@@ -36,32 +37,23 @@ ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # as xlsxwriter writes text
 CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 EDGE_SPACE = re.compile(r"^\s|\s$")
 SPECIAL = re.compile(r"[\x00-\x1f&<>\ud800-\udfff\ufffe\uffff]")  # text with these is escaped
-NONCHARACTER = re.compile("[\ufffe\uffff]")
 FIELD = re.compile(r"\{(\d+)\}")
 DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 COLUMN = re.compile(r"<col ([^>]*)/>")
 ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 
 
-def excel_text(value: object) -> object:
-    """Text Excel can store: no control characters or noncharacters (U+FFFE, U+FFFF), at most
-    32,767 UTF-16 units."""
-    if not isinstance(value, str):
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # e.g. a file name in a legacy encoding, read as surrogates
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return excel_cut(NONCHARACTER.sub("", ILLEGAL_CHARACTERS_RE.sub("", value)))
-
-
 Decorate = Callable[[Any, dict[str, Any], dict[str, pd.DataFrame]], None]
 
 
 def write_workbook(
-    path: Path, tables: dict[str, pd.DataFrame], decorate: Decorate = add_charts
+    path: Path,
+    tables: dict[str, pd.DataFrame],
+    decorate: Decorate = add_charts,
+    keep_history: bool = False,
 ) -> None:
-    """Write `tables` as sheets of `path`, atomically (`files.write_atomically`).
+    """Write `tables` as sheets of `path`, atomically (`files.write_atomically`; with
+    `keep_history`, an output it replaces is kept in `previous/`).
     `decorate(workbook, sheets, tables)` adds what is more than values (charts, validation).
 
     xlsxwriter writes the workbook with headers, styles and charts, and the values of the
@@ -73,6 +65,9 @@ def write_workbook(
     bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
     for number, (name, table) in enumerate(tables.items(), 1):
         sheet = sheets[name] = book.add_worksheet(name)
+        if name == OVERVIEW:
+            write_overview(book, sheet, table, tables.get("Country shares"))
+            continue
         row_formats = style_sheet(book, sheet, name, table)
         if name in CELL_BY_CELL or not (len(table) and len(table.columns)):
             _write_values(sheet, table, row_formats)
@@ -80,7 +75,7 @@ def write_workbook(
             bulk[f"xl/worksheets/sheet{number}.xml"] = table  # as xlsxwriter names it
     decorate(book, sheets, tables)
     book.close()
-    write_atomically(path, lambda handle: _fill_in(styled, handle, bulk))
+    write_atomically(path, lambda handle: _fill_in(styled, handle, bulk), keep_history)
 
 
 def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> None:

@@ -70,7 +70,7 @@ def test_bad_input_is_an_invalid_result_and_a_missing_path_raises(tmp_path: Path
     result = optimizer.solve({"Offers": pd.DataFrame({"supplier": ["A"]})})
     assert result.status == "invalid"
     assert len(result.diagnostics) >= 1
-    assert list(result.sheets) == ["Summary", "Diagnostics"]
+    assert list(result.sheets) == ["Overview", "Summary", "Diagnostics"]
     with pytest.raises(FileNotFoundError):
         optimizer.solve(tmp_path / "nowhere.xlsx")
     with pytest.raises(TypeError, match="'max_share' is not a setting"):

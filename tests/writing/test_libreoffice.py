@@ -69,6 +69,11 @@ def test_output_opens_in_libreoffice_with_the_same_values(tmp_path: Path) -> Non
     tables = pd.read_excel(output, sheet_name=None, engine="openpyxl")
     seen = to_csv(output, tmp_path)
     assert set(seen) == set(tables)
+    page = pd.read_excel(output, sheet_name="Overview", header=None, engine="openpyxl")
+    lines = [[cell for cell in row if cell] for row in seen.pop("Overview")]
+    written = [[str(v) for v in row if isinstance(v, str)] for row in page.itertuples(index=False)]
+    assert [line for line in lines if line] == [line for line in written if line]
+    del tables["Overview"]
     for name, table in tables.items():
         rows = seen[name]
         assert rows[0] == [str(c) for c in table.columns], name
