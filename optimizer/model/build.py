@@ -22,11 +22,20 @@ hundreds of thousands of offers is built in numpy, not one Python object per ter
 hands it to HiGHS as it is and to PuLP (for CBC) as a PuLP problem. Every row that is a limit
 an analyst set is kept as a `Limit` with our own keys, so results are read back through those
 keys and never by parsing a solver's names.
+
+Why no plan exists is asked of two more models of the same rows (`Variant`). The least-shortfall
+model sources as much of each material as the limits allow. A relaxation model lets chosen
+values of the workbook move (`Lever`: capacities, caps, floors, minimum orders, supplier
+counts), each as an elastic column e >= 0 of a `Knob`, and minimises how far they move. Both
+keep a last resort, unmet demand s_m and a group floor's gap g_mg, so that they always have a
+plan; a relaxation prices them far above any move of a value, so a material whose plan still
+leaves either is one that its lever cannot make possible.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,10 +43,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizer.contract.problem import OfferData, Problem
+from optimizer.contract.plan import Plan
+from optimizer.contract.problem import Material, OfferData, Problem
 
 FULL_SHARE = 1.0 - 1e-12  # a share cap at (or above) 100% can never bind
 INF = float("inf")
+LAST_RESORT = 1e4  # a relaxation's price of a share of unmet demand or of a group floor's gap
 
 
 class LimitKind(StrEnum):
@@ -53,6 +64,20 @@ class LimitKind(StrEnum):
 class Family(StrEnum):
     """The diversification limits an analyst sets, as families that can be dropped together."""
 
+    SUPPLIER_CAPS = "supplier caps"
+    COUNTRY_CAPS = "country caps"
+    GROUP_SHARES = "group shares"
+    RISK_CAPS = "risk caps"
+    SPEND_CAPS = "spend caps"
+
+
+class Lever(StrEnum):
+    """What an analyst can change in the workbook to make a plan possible, one family of values
+    at a time (a relaxation model moves the values of the levers it is given)."""
+
+    CAPACITY = "capacity"
+    MIN_ORDERS = "minimum orders"
+    SUPPLIER_COUNTS = "supplier counts"
     SUPPLIER_CAPS = "supplier caps"
     COUNTRY_CAPS = "country caps"
     GROUP_SHARES = "group shares"
@@ -89,6 +114,63 @@ class Limit(NamedTuple):
     @property
     def name(self) -> str:
         return self.kind + "[" + self.material + "|" + self.subject + "]"
+
+
+class Knob(NamedTuple):
+    """A value of the workbook that a relaxation model may move, as one elastic column: the
+    contract sheet and column (or setting) that holds it, the material whose rows it relaxes,
+    and its subject: the offer's index (Offers), the material (Demand), the country, the group
+    or the setting's name. A value several materials share (a setting, a country's cap, a
+    group's share) has one column per material, so the materials stay apart; the workbook then
+    needs the largest move of any of them."""
+
+    lever: Lever
+    sheet: str
+    column: str
+    material: str
+    subject: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.sheet}.{self.column}[{self.material}|{self.subject}]"
+
+
+def material_knob(lever: Lever, material: Material, column: str) -> Knob:
+    """The knob of one of `material`'s caps: its own cell in Demand, or the setting it took."""
+    if column in material.defaulted:
+        return Knob(lever, "Settings", column, material.name, column)
+    return Knob(lever, "Demand", column, material.name, material.name)
+
+
+def levers_of(problem: Problem) -> set[Lever]:
+    """The levers whose relaxation of `problem` has something to move (read from its data, a
+    little generously: a lever named here may still find nothing)."""
+    data = problem.data
+    materials = list(problem.materials.values())
+    usable = ~data.embargoed
+    present = {
+        Lever.CAPACITY: bool((usable & (data.capacity < data.demand)).any()),
+        Lever.MIN_ORDERS: bool((usable & (data.min_order > 0)).any()),
+        Lever.SUPPLIER_COUNTS: any(m.max_suppliers is not None for m in materials),
+        Lever.SUPPLIER_CAPS: any(m.max_supplier_share < FULL_SHARE for m in materials),
+        Lever.COUNTRY_CAPS: bool((data.material_cap < FULL_SHARE).any())
+        or any(
+            c.max_share is not None and c.max_share < FULL_SHARE for c in problem.countries.values()
+        ),
+        Lever.GROUP_SHARES: any(
+            g.max_share is not None or g.min_share for g in problem.groups.values()
+        ),
+        Lever.RISK_CAPS: any(m.max_avg_risk is not None for m in materials),
+        Lever.SPEND_CAPS: ties_materials(problem),
+    }
+    return {lever for lever, found in present.items() if found}
+
+
+def ties_materials(problem: Problem) -> bool:
+    """Whether a limit spans materials (a cap on a country's share of total spend), so that the
+    model cannot be taken apart by material."""
+    cap = problem.settings.max_country_spend_share
+    return cap is not None and cap < FULL_SHARE
 
 
 @dataclass(frozen=True)
@@ -128,6 +210,7 @@ class SourcingModel:
     """The model under construction: columns and blocks of rows, and our keys into them."""
 
     problem: Problem
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))  # u_o, as this model has it
     quantity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     shortfall: dict[str, int] = field(default_factory=dict)
     used: dict[int, int] = field(default_factory=dict)  # offer index -> column of y_o
@@ -135,7 +218,11 @@ class SourcingModel:
     limits: list[Limit] = field(default_factory=list)
     demand: dict[str, int] = field(default_factory=dict)  # material -> row
     fixed_cost: float = 0.0  # fixed costs already decided (for a model with fixed choices)
-    relaxation: dict[str, int] = field(default_factory=dict)  # Limit.name -> column of e_l
+    relaxation: dict[str, int] = field(default_factory=dict)  # Knob.name -> column of e_k;
+    # also Limit.name -> column of g_l, the gap left under a group floor
+    knobs: list[Knob] = field(default_factory=list)
+    gaps: list[int] = field(default_factory=list)  # columns of the floors' gaps g_l
+    _knob_weights: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     row_material: list[np.ndarray] = field(default_factory=list)  # material number, -1 for all
     col_material: list[np.ndarray] = field(default_factory=list)
     _col_lower: list[np.ndarray] = field(default_factory=list)
@@ -205,6 +292,29 @@ class SourcingModel:
         """Lower the upper bounds of `column` to `upper` (where that is lower)."""
         self._tightened.append((np.asarray(column, dtype=np.int64), np.asarray(upper, np.float64)))
 
+    def add_knobs(
+        self,
+        knobs: list[Knob],
+        upper: np.ndarray | float,
+        weight: np.ndarray | float,
+        material: np.ndarray | int,
+    ) -> np.ndarray:
+        """One elastic column 0 <= e_k <= `upper` per knob, priced `weight` a unit in a
+        relaxation's objective; returns the columns."""
+        columns = self.add_columns("relax", 0.0, upper, material, len(knobs))
+        self.knobs.extend(knobs)
+        self.relaxation.update(zip((k.name for k in knobs), columns.tolist(), strict=True))
+        weights = np.broadcast_to(np.asarray(weight, dtype=np.float64), columns.shape)
+        self._knob_weights.append((columns, weights))
+        return columns
+
+    def knob_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The knobs' columns and their prices."""
+        if not self._knob_weights:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        columns, weights = zip(*self._knob_weights, strict=True)
+        return np.concatenate(columns), np.concatenate(weights)
+
     def set_cost(self, column: np.ndarray, value: np.ndarray | float) -> None:
         column = np.asarray(column, dtype=np.int64)
         self._cost = (column, np.broadcast_to(np.asarray(value, dtype=np.float64), column.shape))
@@ -258,13 +368,21 @@ class Variant:
     `without` leaves out whole families of limits; `risk_price` overrides the setting (the
     baseline plan drops every family and prices risk at 0). Two goals can replace the cost:
     `least_shortfall` (how much of each material the limits let us source at most) and `relax`
-    (the smallest relaxation of one family's limits that makes the model feasible).
+    (the smallest move of the values of these levers that makes a plan possible). A relaxation
+    `within` sizes (per material, or "" for the whole model: see `relaxation_sizes`) keeps the
+    cost as its goal: the cheapest plan among the moves no larger than those.
     """
 
     without: frozenset[Family] = frozenset()
     risk_price: float | None = None
     least_shortfall: bool = False
-    relax: Family | None = None
+    relax: frozenset[Lever] = frozenset()
+    within: Mapping[str, float] | None = field(default=None, hash=False)
+
+    @property
+    def elastic(self) -> bool:
+        """Whether the model has the last resort: unmet demand and gaps under group floors."""
+        return self.least_shortfall or bool(self.relax)
 
 
 CHEAPEST = Variant()
@@ -276,27 +394,32 @@ def build_model(
 ) -> SourcingModel:
     """The model of `problem`, in the order of the module docstring; `fixed_use` fixes which
     offers are used (the LP of a solved integer model, for its duals)."""
-    model = SourcingModel(problem)
     data = problem.data
-    add_quantities(model, data, fixed_use, variant.least_shortfall)
+    relax = variant.relax
+    upper = data.upper
+    if Lever.CAPACITY in relax:  # any offer not under embargo may grow up to the demand
+        upper = np.where(data.embargoed, 0.0, data.demand)
+    model = SourcingModel(problem, upper)
+    add_quantities(model, data, fixed_use, variant.elastic)
     add_use_decisions(model, data, fixed_use)
     add_demand(model, data)
-    add_capacity_limits(model, data)
+    add_capacity_limits(model, data, Lever.CAPACITY in relax)
     if Family.SUPPLIER_CAPS not in variant.without:
-        add_supplier_caps(model, data, elastic=variant.relax is Family.SUPPLIER_CAPS)
+        add_supplier_caps(model, data, Lever.SUPPLIER_CAPS in relax)
     if Family.COUNTRY_CAPS not in variant.without:
-        add_country_caps(model, data)
+        add_country_caps(model, data, Lever.COUNTRY_CAPS in relax)
     if Family.GROUP_SHARES not in variant.without:
-        add_group_shares(model, data)
+        add_group_shares(model, data, Lever.GROUP_SHARES in relax, variant.elastic)
     if Family.RISK_CAPS not in variant.without:
-        add_risk_caps(model, data)
+        add_risk_caps(model, data, Lever.RISK_CAPS in relax)
     if Family.SPEND_CAPS not in variant.without:
-        add_spend_caps(model, data)
-    add_min_orders(model, data)
-    add_max_suppliers(model)
-    if variant.relax is not None:
-        add_relaxations(model, variant.relax)
-        set_least_relaxation_objective(model, data)
+        add_spend_caps(model, data, Lever.SPEND_CAPS in relax)
+    add_min_orders(model, data, Lever.MIN_ORDERS in relax)
+    add_max_suppliers(model, Lever.SUPPLIER_COUNTS in relax)
+    if relax and variant.within is not None:
+        add_relaxation_bounds(model, variant.within)
+    if relax and variant.within is None:
+        set_least_relaxation_objective(model)
     elif variant.least_shortfall:
         set_least_shortfall_objective(model)
     else:
@@ -311,22 +434,24 @@ def add_quantities(
     model: SourcingModel,
     data: OfferData,
     fixed_use: Mapping[int, bool] | None,
-    least_shortfall: bool = False,
+    elastic: bool = False,
 ) -> None:
-    r"""x_o in [0, u_o]; with fixed choices x_o in [min_order_o, u_o] if used, else x_o = 0.
+    r"""x_o in [0, u_o]; with fixed choices x_o in [min_order_o, u_o] if used, else x_o = 0;
+    s_m >= 0 where a shortfall penalty allows unmet demand, and in an elastic model.
 
-    Embargoes live here: u_o = 0 for an offer from an embargoed country.
+    Embargoes live here: u_o = 0 for an offer from an embargoed country (`model.upper`; when
+    capacities may grow, u_o = D_m for every other offer).
     """
     problem = model.problem
     lower = np.zeros(len(problem.offers))
-    upper = data.upper.copy()
+    upper = model.upper.copy()
     for index, used in (fixed_use or {}).items():
         if used:
             lower[index] = min(problem.offers[index].min_order or 0.0, upper[index])
         else:
             upper[index] = 0.0
     model.quantity = model.add_columns("x", lower, upper, data.material)
-    if problem.settings.shortfall_penalty is not None or least_shortfall:
+    if problem.settings.shortfall_penalty is not None or elastic:
         columns = model.add_columns(
             "s", 0.0, INF, np.arange(len(problem.materials)), len(problem.materials)
         )
@@ -344,7 +469,7 @@ def add_use_decisions(
     switched = (data.min_order > 0) | (data.fixed_cost > 0)
     if len(counted):
         switched |= counted[data.material]
-    needs = np.flatnonzero(switched & (data.upper > 0)).tolist()
+    needs = np.flatnonzero(switched & (model.upper > 0)).tolist()
     if fixed_use is not None:
         model.fixed_cost += sum(
             problem.offers[i].fixed_cost or 0.0 for i in needs if fixed_use.get(i)
@@ -369,8 +494,12 @@ def add_demand(model: SourcingModel, data: OfferData) -> None:
     model.demand = dict(zip(problem.materials, numbers.tolist(), strict=True))
 
 
-def add_capacity_limits(model: SourcingModel, data: OfferData) -> None:
-    r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost)."""
+def add_capacity_limits(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
+    r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost).
+
+    Relaxed (the bound is then D_m): x_o - e_o <= capacity_o for every offer not under embargo
+    whose capacity is below its demand, e_o <= D_m - capacity_o units priced 1/D_m each.
+    """
     offers = np.flatnonzero(~data.embargoed & (data.capacity <= data.demand))
     names = list(model.problem.materials)
     materials, capacity = data.material[offers].tolist(), data.capacity[offers].tolist()
@@ -379,28 +508,58 @@ def add_capacity_limits(model: SourcingModel, data: OfferData) -> None:
         Limit(LimitKind.CAPACITY, names[m], suppliers[o], (o,), c)
         for o, m, c in zip(offers.tolist(), materials, capacity, strict=True)
     )
+    if not relax:
+        return
+    grow = offers[data.capacity[offers] < data.demand[offers]]
+    count, material, demand = len(grow), data.material[grow], data.demand[grow]
+    knobs = [
+        Knob(Lever.CAPACITY, "Offers", "capacity", names[m], str(o))
+        for o, m in zip(grow.tolist(), material.tolist(), strict=True)
+    ]
+    columns = model.add_knobs(knobs, demand - data.capacity[grow], 1 / demand, material)
+    model.add_rows(
+        "capacity",
+        -INF,
+        data.capacity[grow],
+        np.tile(np.arange(count), 2),
+        np.concatenate([model.quantity[grow], columns]),
+        np.concatenate([np.ones(count), -np.ones(count)]),
+        material,
+        count,
+    )
 
 
-def add_supplier_caps(model: SourcingModel, data: OfferData, elastic: bool = False) -> None:
+def add_supplier_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""x_o <= sigma_m D_m, for offers whose cap is below what they could supply anyway.
 
     The cap is kept as the variable's upper bound (its dual is then the reduced cost), which
-    makes the model smaller and faster to solve; as a row only when it is to be relaxed.
+    makes the model smaller and faster to solve. Relaxed, it is a row
+    x_o - D_m a_m <= sigma_m D_m, with one share a_m <= 1 - sigma_m per material (its own cap
+    or the setting it took) priced 1.
     """
     problem = model.problem
-    share = np.array([m.max_supplier_share for m in problem.materials.values()])
+    materials = list(problem.materials.values())
+    share = np.array([m.max_supplier_share for m in materials])
     bound = share[data.material] * data.demand if len(data.material) else np.zeros(0)
-    offers = np.flatnonzero(bound < data.upper)
-    if elastic:
+    offers = np.flatnonzero(bound < model.upper)
+    if relax:
+        capped = np.unique(data.material[offers])
+        knobs = [
+            material_knob(Lever.SUPPLIER_CAPS, materials[m], "max_supplier_share")
+            for m in capped.tolist()
+        ]
+        column_of = np.zeros(len(materials), dtype=np.int64)
+        column_of[capped] = model.add_knobs(knobs, 1 - share[capped], 1.0, capped)
+        count = len(offers)
         numbers = model.add_rows(
             "supplier_cap",
             -INF,
             bound[offers],
-            np.arange(len(offers)),
-            model.quantity[offers],
-            1.0,
+            np.tile(np.arange(count), 2),
+            np.concatenate([model.quantity[offers], column_of[data.material[offers]]]),
+            np.concatenate([np.ones(count), -data.demand[offers]]),
             data.material[offers],
-            len(offers),
+            count,
         ).tolist()
     else:
         model.tighten(model.quantity[offers], bound[offers])
@@ -416,12 +575,20 @@ def add_supplier_caps(model: SourcingModel, data: OfferData, elastic: bool = Fal
     )
 
 
-def add_country_caps(model: SourcingModel, data: OfferData) -> None:
+def add_country_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""sum_{o in O_mc} x_o <= kappa_mc D_m, kappa_mc = min(material's or default cap,
-    country's own cap)."""
+    country's own cap).
+
+    Relaxed, each of the two caps has its row and its share: sum x_o - D_m b_m <= M_m D_m for
+    the material's cap M_m (its own or the setting it took) and sum x_o - D_m f_mc <= O_c D_m
+    for the country's own cap O_c, b_m <= 1 - M_m and f_mc <= 1 - O_c priced 1.
+    """
     problem = model.problem
     pairs, offers_of = _grouped(data.material, data.country, len(data.countries))
     materials = list(problem.materials.items())
+    if relax:
+        _add_relaxed_country_caps(model, data, pairs, offers_of)
+        return
     rows = []
     for (m, c), offers in zip(pairs, offers_of, strict=True):
         name, material = materials[m]
@@ -431,10 +598,80 @@ def add_country_caps(model: SourcingModel, data: OfferData) -> None:
     _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
 
 
-def add_group_shares(model: SourcingModel, data: OfferData) -> None:
+def _add_relaxed_country_caps(
+    model: SourcingModel,
+    data: OfferData,
+    pairs: list[tuple[int, int]],
+    offers_of: list[list[int]],
+) -> None:
+    """The rows and knobs of `add_country_caps`, relaxed."""
+    problem = model.problem
+    materials = list(problem.materials.values())
+    material = np.array([m for m, _ in pairs], dtype=np.int64)
+    country = np.array([c for _, c in pairs], dtype=np.int64)
+    quantity = np.array([m.quantity for m in materials])
+    cap, own = data.material_cap[material], data.own_cap[country]
+    by_material, by_country = cap < FULL_SHARE, own < FULL_SHARE  # NaN: no cap of its own
+    capped = np.unique(material[by_material])
+    knobs = [
+        material_knob(Lever.COUNTRY_CAPS, materials[m], "max_country_share")
+        for m in capped.tolist()
+    ]
+    column_of = np.zeros(len(materials), dtype=np.int64)
+    column_of[capped] = model.add_knobs(knobs, 1 - data.material_cap[capped], 1.0, capped)
+    own_knobs = [
+        Knob(Lever.COUNTRY_CAPS, "Countries", "max_share", materials[m].name, data.countries[c])
+        for m, c in zip(material[by_country].tolist(), country[by_country].tolist(), strict=True)
+    ]
+    own_columns = model.add_knobs(own_knobs, 1 - own[by_country], 1.0, material[by_country])
+    first, second = np.flatnonzero(by_material).tolist(), np.flatnonzero(by_country).tolist()
+    rows = [(int(material[k]), offers_of[k], float(cap[k] * quantity[material[k]])) for k in first]
+    rows += [
+        (int(material[k]), offers_of[k], float(own[k] * quantity[material[k]])) for k in second
+    ]
+    if not rows:
+        return
+    columns = np.concatenate([column_of[material[first]], own_columns])
+    demand = quantity[np.concatenate([material[first], material[second]])]
+    _add_relaxed_rows(model, "country_cap", rows, columns, -demand, floor=False)
+
+
+def _add_relaxed_rows(
+    model: SourcingModel,
+    prefix: str,
+    rows: list[tuple[int, list[int], float]],
+    knob_columns: np.ndarray,
+    knob_values: np.ndarray,
+    floor: bool,
+) -> np.ndarray:
+    """One row sum_{o in offers} x_o + v e <= bound (>= bound for a floor) per (material
+    number, offers, bound), with its knob's column e and coefficient v."""
+    numbers, members, bounds = zip(*rows, strict=True)
+    sizes = [len(offers) for offers in members]
+    offers = np.fromiter(itertools.chain.from_iterable(members), np.int64, sum(sizes))
+    count = len(rows)
+    lower, upper = (np.array(bounds), INF) if floor else (-INF, np.array(bounds))
+    return model.add_rows(
+        prefix,
+        lower,
+        upper,
+        np.concatenate([np.repeat(np.arange(count), sizes), np.arange(count)]),
+        np.concatenate([model.quantity[offers], knob_columns]),
+        np.concatenate([np.ones(len(offers)), knob_values]),
+        np.array(numbers),
+        count,
+    )
+
+
+def add_group_shares(
+    model: SourcingModel, data: OfferData, relax: bool = False, gaps: bool = False
+) -> None:
     r"""gamma^min_g D_m <= sum_{o in O_mg} x_o <= gamma^max_g D_m for every group and material.
 
-    A minimum share applies even when the group has no offer for the material.
+    A minimum share applies even when the group has no offer for the material. Relaxed, with a
+    share per material and group: sum x_o - D_m h_mg <= gamma^max_g D_m, h_mg <= 1 - gamma^max_g,
+    and sum x_o + D_m l_mg >= gamma^min_g D_m, l_mg <= gamma^min_g, priced 1. With `gaps`
+    (every elastic model), a floor also has its gap g >= 0: sum x_o + g >= gamma^min_g D_m.
     """
     problem = model.problem
     if not problem.groups:
@@ -458,8 +695,39 @@ def add_group_shares(model: SourcingModel, data: OfferData) -> None:
                 caps.append((m, g, offers, spec.max_share * material.quantity))
             if spec.min_share:
                 floors.append((m, g, offers, spec.min_share * material.quantity))
+    start = len(model.limits)
     _add_share_rows(model, "group_max", LimitKind.GROUP_MAX, caps, groups, -INF)
     _add_share_rows(model, "group_min", LimitKind.GROUP_MIN, floors, groups, INF)
+    added = model.limits[start:]
+    if not added or not (relax or gaps):
+        return
+    material_number = {name: k for k, name in enumerate(problem.materials)}
+    materials = np.array([material_number[limit.material] for limit in added])
+    demand = np.array([problem.materials[limit.material].quantity for limit in added])
+    share = np.array([limit.bound for limit in added]) / demand
+    floor = np.array([limit.kind is LimitKind.GROUP_MIN for limit in added])
+    rows = np.array([limit.row for limit in added])
+    if relax:
+        knobs = [
+            Knob(
+                Lever.GROUP_SHARES,
+                "Groups",
+                "min_share" if is_floor else "max_share",
+                limit.material,
+                limit.subject,
+            )
+            for limit, is_floor in zip(added, floor.tolist(), strict=True)
+        ]
+        columns = model.add_knobs(knobs, np.where(floor, share, 1 - share), 1.0, materials)
+        model.add_entries(rows, columns, np.where(floor, demand, -demand))
+    if gaps and floor.any():
+        columns = model.add_columns("gap", 0.0, INF, materials[floor])
+        model.add_entries(rows[floor], columns, 1.0)
+        model.gaps.extend(columns.tolist())
+        floors_added = [limit for limit, is_floor in zip(added, floor, strict=True) if is_floor]
+        model.relaxation.update(
+            zip((limit.name for limit in floors_added), columns.tolist(), strict=True)
+        )
 
 
 def _grouped(
@@ -515,13 +783,17 @@ def _add_share_rows(
     )
 
 
-def add_risk_caps(model: SourcingModel, data: OfferData) -> None:
+def add_risk_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""sum_{o in O_m} r_o x_o <= R_m sum_{o in O_m} x_o, i.e. sum (r_o - R_m) x_o <= 0:
-    the average risk of what is supplied is at most R_m."""
+    the average risk of what is supplied is at most R_m.
+
+    Relaxed: sum (r_o - R_m) x_o - D_m rho_m <= 0, rho_m <= 100 - R_m risk points priced 1/100
+    (exactly the cap's rise when all demand is met; with less supplied, the cap the plan needs
+    is its own average risk, which the explanation reads from the plan).
+    """
     problem = model.problem
-    caps = np.array(
-        [np.nan if m.max_avg_risk is None else m.max_avg_risk for m in problem.materials.values()]
-    )
+    materials = list(problem.materials.values())
+    caps = np.array([np.nan if m.max_avg_risk is None else m.max_avg_risk for m in materials])
     cap = caps[data.material] if len(data.material) else np.zeros(0)
     above = np.zeros(len(caps), dtype=bool)
     np.logical_or.at(above, data.material, data.risk > cap)
@@ -546,10 +818,22 @@ def add_risk_caps(model: SourcingModel, data: OfferData) -> None:
         name = names[m]
         members = tuple(o.index for o in problem.offers_by_material[name])
         model.limits.append(Limit(LimitKind.RISK_CAP, name, name, members, float(caps[m]), row))
+    if relax:
+        knobs = [
+            material_knob(Lever.RISK_CAPS, materials[m], "max_avg_risk") for m in capped.tolist()
+        ]
+        columns = model.add_knobs(knobs, np.maximum(100 - caps[capped], 0.0), 0.01, capped)
+        demand = np.array([materials[m].quantity for m in capped.tolist()])
+        model.add_entries(numbers, columns, -demand)
 
 
-def add_spend_caps(model: SourcingModel, data: OfferData) -> None:
-    r"""sum_{o from c} l_o x_o <= S t for every country c; t = sum_o l_o x_o is the total spend."""
+def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
+    r"""sum_{o from c} l_o x_o <= S t for every country c; t = sum_o l_o x_o is the total spend.
+
+    Relaxed: sum_{o from c} l_o x_o - S t - E <= 0 with one E >= 0 in money, priced
+    1/(total demand x average landed cost); the cap the plan needs is its largest country's
+    share of its spend, which the explanation reads from the plan.
+    """
     problem = model.problem
     cap = problem.settings.max_country_spend_share
     if cap is None or cap >= FULL_SHARE:
@@ -580,10 +864,23 @@ def add_spend_caps(model: SourcingModel, data: OfferData) -> None:
     for c, (country, row) in enumerate(zip(data.countries, numbers.tolist(), strict=True)):
         members = tuple(np.flatnonzero(data.country == c).tolist())
         model.limits.append(Limit(LimitKind.SPEND_CAP, "", country, members, cap, row))
+    if relax:
+        name = "max_country_spend_share"
+        average_cost = float(data.landed.mean()) if len(data.landed) else 0.0
+        quantity = sum(m.quantity for m in problem.materials.values())
+        scale = max(quantity * average_cost, 1.0)
+        [column] = model.add_knobs(
+            [Knob(Lever.SPEND_CAPS, "Settings", name, "", name)], INF, 1 / scale, -1
+        )
+        model.add_entries(numbers, np.full(count, column), -1.0)
 
 
-def add_min_orders(model: SourcingModel, data: OfferData) -> None:
-    r"""min_order_o y_o <= x_o <= u_o y_o: an offer is either unused or used from its minimum."""
+def add_min_orders(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
+    r"""min_order_o y_o <= x_o <= u_o y_o: an offer is either unused or used from its minimum.
+
+    Relaxed: x_o - min_order_o y_o + e_o >= 0, the minimum lowered by e_o <= min_order_o units
+    priced 1/D_m each.
+    """
     if not model.used:
         return
     problem = model.problem
@@ -596,13 +893,13 @@ def add_min_orders(model: SourcingModel, data: OfferData) -> None:
         0.0,
         np.tile(np.arange(count), 2),
         np.concatenate([model.quantity[offers], used]),
-        np.concatenate([np.ones(count), -data.upper[offers]]),
+        np.concatenate([np.ones(count), -model.upper[offers]]),
         data.material[offers],
         count,
     )
     minimum = np.array([problem.offers[i].min_order or 0.0 for i in offers.tolist()])
     ordered = np.flatnonzero(minimum > 0)
-    model.add_rows(
+    numbers = model.add_rows(
         "min_order",
         0.0,
         INF,
@@ -612,12 +909,25 @@ def add_min_orders(model: SourcingModel, data: OfferData) -> None:
         data.material[offers[ordered]],
         len(ordered),
     )
+    if relax and len(ordered):
+        names = list(problem.materials)
+        lowered = offers[ordered]
+        material = data.material[lowered]
+        knobs = [
+            Knob(Lever.MIN_ORDERS, "Offers", "min_order", names[m], str(o))
+            for o, m in zip(lowered.tolist(), material.tolist(), strict=True)
+        ]
+        columns = model.add_knobs(knobs, minimum[ordered], 1 / data.demand[lowered], material)
+        model.add_entries(numbers, columns, 1.0)
 
 
-def add_max_suppliers(model: SourcingModel) -> None:
-    r"""sum_{o in O_m} y_o <= K_m."""
+def add_max_suppliers(model: SourcingModel, relax: bool = False) -> None:
+    r"""sum_{o in O_m} y_o <= K_m.
+
+    Relaxed: sum y_o - k_m <= K_m, k_m more offers priced 1 each.
+    """
     problem = model.problem
-    rows, columns, bounds, materials = [], [], [], []
+    rows, columns, bounds, materials, room = [], [], [], [], []
     for number, (name, material) in enumerate(problem.materials.items()):
         if material.max_suppliers is None:
             continue
@@ -630,13 +940,29 @@ def add_max_suppliers(model: SourcingModel) -> None:
         columns += used
         bounds.append(float(material.max_suppliers))
         materials.append(number)
-    model.add_rows(
+        room.append(len(used) - material.max_suppliers)
+    numbers = model.add_rows(
         "max_suppliers", -INF, np.array(bounds), rows, columns, 1.0, materials, len(bounds)
     )
+    if relax and bounds:
+        names = list(problem.materials)
+        knobs = [
+            Knob(Lever.SUPPLIER_COUNTS, "Demand", "max_suppliers", names[m], names[m])
+            for m in materials
+        ]
+        added = model.add_knobs(knobs, np.array(room, dtype=np.float64), 1.0, np.array(materials))
+        model.add_entries(numbers, added, -1.0)
 
 
 def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:
     r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m."""
+    model.set_cost(*objective_costs(model, data, risk_price))
+
+
+def objective_costs(
+    model: SourcingModel, data: OfferData, risk_price: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The columns `set_objective` prices, and their prices."""
     problem = model.problem
     penalty = problem.settings.shortfall_penalty or 0.0
     columns = [model.quantity, list(model.used.values()), list(model.shortfall.values())]
@@ -645,59 +971,93 @@ def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> N
         [problem.offers[i].fixed_cost or 0.0 for i in model.used],
         [penalty] * len(model.shortfall),
     ]
-    model.set_cost(
+    return (
         np.concatenate([np.asarray(c, dtype=np.int64) for c in columns]),
         np.concatenate([np.asarray(c, dtype=np.float64) for c in costs]),
     )
 
 
-def add_relaxations(model: SourcingModel, family: Family) -> None:
-    r"""An elastic e_l >= 0 on every limit l of `family`, in the limit's own unit:
-    expr_l - e_l <= rhs_l for caps, expr_l + e_l >= rhs_l for floors; for an average-risk cap
-    sum (r_o - R_m) x_o <= D_m e_l (e_l in risk points, as all demand is met)."""
-    demand = {name: m.quantity for name, m in model.problem.materials.items()}
-    number = {name: k for k, name in enumerate(demand)}
-    relaxed = [
-        limit for limit in model.limits if limit.row is not None and FAMILY_OF[limit.kind] is family
-    ]
-    columns = model.add_columns(
-        "relax", 0.0, INF, np.array([number.get(lim.material, -1) for lim in relaxed])
+def _last_resort(model: SourcingModel, weight: float, unmet: bool) -> tuple[list[int], list[float]]:
+    """The columns of unmet demand (with `unmet`) and of the floors' gaps, each priced `weight`
+    a share of its material's demand."""
+    demand = [m.quantity for m in model.problem.materials.values()]
+    material = model.materials_of_columns()
+    columns = (list(model.shortfall.values()) if unmet else []) + model.gaps
+    return columns, [weight / demand[material[c]] for c in columns]
+
+
+def set_least_relaxation_objective(model: SourcingModel) -> None:
+    r"""min sum_k w_k e_k + W (sum_m s_m / D_m + sum_l g_l / D_m): the least weighted move of the
+    levers' values (w_k as each family's docstring says: 1 a share, 1/D_m a unit of quantity,
+    1/100 a risk point), with unmet demand (unless a shortfall penalty allows it, then it is
+    free) and the floors' gaps as the last resort at W = LAST_RESORT."""
+    model.set_cost(*_relaxation_prices(model))
+
+
+def _relaxation_prices(model: SourcingModel) -> tuple[np.ndarray, np.ndarray]:
+    """The columns a relaxation's objective prices, and their prices."""
+    knobs, weights = model.knob_weights()
+    unmet = model.problem.settings.shortfall_penalty is None
+    columns, prices = _last_resort(model, LAST_RESORT, unmet)
+    return (
+        np.concatenate([knobs, np.array(columns, dtype=np.int64)]),
+        np.concatenate([weights, np.array(prices, dtype=np.float64)]),
     )
-    coefficients = [
-        {
-            LimitKind.GROUP_MIN: 1.0,
-            LimitKind.RISK_CAP: -demand.get(limit.material, 1.0),
-        }.get(limit.kind, -1.0)
-        for limit in relaxed
-    ]
-    model.add_entries(np.array([limit.row for limit in relaxed]), columns, coefficients)
-    model.relaxation = {
-        limit.name: column for limit, column in zip(relaxed, columns.tolist(), strict=True)
-    }
 
 
-def set_least_relaxation_objective(model: SourcingModel, data: OfferData) -> None:
-    r"""min sum_l w_l e_l, with e_l weighed as a share: 1/D_m for quantities, 1/100 for risk
-    points, 1/(total demand at average landed cost) for spend."""
-    problem = model.problem
-    average_cost = float(data.landed.mean()) if len(data.landed) else 0.0
-    spend_scale = max(sum(m.quantity for m in problem.materials.values()) * average_cost, 1.0)
-    weights = {LimitKind.RISK_CAP: 0.01, LimitKind.SPEND_CAP: 1 / spend_scale}
-    columns, costs = [], []
-    for limit in model.limits:
-        if limit.name in model.relaxation:
-            weight = weights.get(limit.kind) or 1 / problem.materials[limit.material].quantity
-            columns.append(model.relaxation[limit.name])
-            costs.append(weight)
-    model.set_cost(np.array(columns, dtype=np.int64), np.array(costs))
+def relaxation_sizes(model: SourcingModel, plan: Plan, whole: bool) -> dict[str, float]:
+    """The size of a relaxation's move in `plan`, sum_k w_k e_k + W (s + g) as its objective
+    prices it, per material (or all of it under "" when `whole`)."""
+    columns, prices = _relaxation_prices(model)
+    value = {column: plan.relaxation.get(name, 0.0) for name, column in model.relaxation.items()}
+    value.update(
+        {column: plan.shortfall.get(name, 0.0) for name, column in model.shortfall.items()}
+    )
+    material = model.materials_of_columns()
+    materials = list(model.problem.materials)
+    sizes: dict[str, float] = defaultdict(float)
+    for column, price in zip(columns.tolist(), prices.tolist(), strict=True):
+        key = "" if whole or material[column] < 0 else materials[material[column]]
+        sizes[key] += price * value.get(column, 0.0)
+    return dict(sizes)
+
+
+def add_relaxation_bounds(model: SourcingModel, within: Mapping[str, float]) -> None:
+    r"""sum_{k of m} w_k e_k + W (s_m + sum_l g_l) <= size_m for each material m of `within`
+    (for "", every column of the relaxation's objective): no move larger than the least one."""
+    upper, row, column, value, material = relaxation_bounds(model, within)
+    model.add_rows("relaxation", -INF, upper, row, column, value, material, len(upper))
+
+
+def relaxation_bounds(
+    model: SourcingModel, within: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of `add_relaxation_bounds`: their upper bounds, their entries (row, column,
+    value; in order of rows) and their materials."""
+    columns, prices = _relaxation_prices(model)
+    material = model.materials_of_columns()[columns]
+    number = {name: k for k, name in enumerate(model.problem.materials)}
+    keys = list(within)
+    rows, entries, values, owners = [np.zeros(0, np.int64)], [columns[:0]], [prices[:0]], []
+    for k, key in enumerate(keys):
+        mine = np.ones(len(columns), bool) if key == "" else material == number[key]
+        rows.append(np.full(int(mine.sum()), k))
+        entries.append(columns[mine])
+        values.append(prices[mine])
+        owners.append(-1 if key == "" else number[key])
+    return (
+        np.array([within[key] for key in keys], dtype=np.float64),
+        np.concatenate(rows),
+        np.concatenate(entries),
+        np.concatenate(values),
+        np.array(owners, dtype=np.int64),
+    )
 
 
 def set_least_shortfall_objective(model: SourcingModel) -> None:
-    r"""min sum_m s_m D_max / D_m: source as much of every material as the limits allow, each
-    material's unmet share weighed alike (scaled by the largest demand so no weight is tiny)."""
-    materials = model.problem.materials
-    largest = max((m.quantity for m in materials.values()), default=1.0)
-    model.set_cost(
-        np.array(list(model.shortfall.values()), dtype=np.int64),
-        np.array([largest / materials[name].quantity for name in model.shortfall]),
-    )
+    r"""min sum_m (s_m + sum_l g_l) D_max / D_m: source as much of every material as the limits
+    allow and come as close to its group floors, each material's unmet share weighed alike
+    (scaled by the largest demand so no weight is tiny)."""
+    largest = max((m.quantity for m in model.problem.materials.values()), default=1.0)
+    columns, prices = _last_resort(model, largest, unmet=True)
+    model.set_cost(np.array(columns, dtype=np.int64), np.array(prices, dtype=np.float64))

@@ -7,7 +7,9 @@ reported as such even when the solver calls its plan optimal, and no value is re
 infeasible solve. The plan is still checked by `verify` before use.
 
 Integer models without a limit that ties materials together are solved one material at a time:
-many small integer programs solve far faster than one large one.
+many small integer programs solve far faster than one large one. A part with no variable at all
+(a material without an offer) is decided here: it has a plan exactly when each of its rows allows
+nothing, which no solver is asked (HiGHS calls such a model 'Empty', not infeasible).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -29,12 +31,15 @@ from optimizer.model.build import (
     CHEAPEST,
     FAMILY_OF,
     Family,
+    Knob,
     Limit,
     LimitKind,
     Matrix,
     SourcingModel,
     Variant,
     build_model,
+    objective_costs,
+    relaxation_bounds,
 )
 
 if TYPE_CHECKING:
@@ -54,6 +59,7 @@ class SolveResult:
     duals: np.ndarray | None = None  # of each of `limits`, in their order; None if not known
     message: str = ""
     limits: list[Limit] = field(default_factory=list)  # the model's limits, for the report
+    knobs: list[Knob] = field(default_factory=list)  # what a relaxation could move
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class Session:
     def solve(self, duals: bool = True) -> SolveResult:
         started = time.perf_counter()
         model = self.model
-        if self.solver == "highs" and not self.matrix.integer.any():
+        if self.solver == "highs" and self.matrix.columns and not self.matrix.integer.any():
             self._highs = _highs(self.matrix, self.time_limit, mip=False)
             solution = _run_highs(self._highs, self.time_limit)
         else:
@@ -126,7 +132,44 @@ class Session:
                 found = duals_of(model, solution)
         seconds = time.perf_counter() - started
         return SolveResult(
-            solution.status, self.solver, seconds, plan, found, solution.message, model.limits
+            solution.status,
+            self.solver,
+            seconds,
+            plan,
+            found,
+            solution.message,
+            model.limits,
+            model.knobs,
+        )
+
+    def solve_within(self, within: Mapping[str, float]) -> SolveResult:
+        """The cheapest plan of this relaxation among moves no larger than `within`
+        (`Variant.within`), with no duals. With HiGHS and a linear model, the solved model gets
+        the bounds and the cost and starts from its last basis (and the session keeps them)."""
+        if self._highs is None:
+            variant = replace(self.variant, within=within)
+            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+        started = time.perf_counter()
+        model, highs = self.model, self._highs
+        upper, row, column, value, _ = relaxation_bounds(model, within)
+        starts = np.searchsorted(row, np.arange(len(upper))).astype(np.int32)
+        lower = np.full(len(upper), -_inf())
+        highs.addRows(len(upper), lower, upper, len(value), starts, column.astype(np.int32), value)
+        cost = np.zeros(self.matrix.columns)
+        price = self.problem.settings.risk_price
+        np.add.at(cost, *objective_costs(model, self.problem.data, price))
+        highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        solution = _run_highs(highs, self.time_limit)
+        plan = plan_of(model, solution)
+        seconds = time.perf_counter() - started
+        return SolveResult(
+            solution.status,
+            self.solver,
+            seconds,
+            plan,
+            message=solution.message,
+            limits=model.limits,
+            knobs=model.knobs,
         )
 
     def solve_without(self, family: Family) -> SolveResult:
@@ -174,11 +217,25 @@ def run_model(
 
 
 def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
+    if not matrix.columns:
+        return _without_variables(matrix)
     if solver == "highs":
         return _run_highs(_highs(matrix, time_limit, mip), time_limit)
     if solver == "cbc":
         return _run_cbc(matrix, time_limit, mip)
     raise _unknown(solver)
+
+
+def _without_variables(matrix: Matrix) -> Solution:
+    """A model with no variable: every row's value is 0, so it has a plan (with nothing in it)
+    exactly when each row allows 0."""
+    lower, upper = matrix.row_lower, matrix.row_upper
+    if np.all(lower <= 1e-9 * np.maximum(1.0, np.abs(lower))) and np.all(
+        upper >= -1e-9 * np.maximum(1.0, np.abs(upper))
+    ):
+        rows = np.zeros(matrix.rows)
+        return Solution(SolveStatus.OPTIMAL, "", np.zeros(0), matrix.offset, rows, np.zeros(0))
+    return Solution(SolveStatus.INFEASIBLE, "No plan meets every limit.")
 
 
 def _unknown(solver: str) -> SolverUnavailable:
@@ -532,6 +589,10 @@ def duals_of(model: SourcingModel, solution: Solution) -> np.ndarray | None:
     capacity = np.array([lim.kind is LimitKind.CAPACITY for lim in limits], dtype=bool)
     capped = np.zeros(len(model.quantity), dtype=bool)
     capped[offer[~capacity & (row < 0)]] = True  # supplier caps kept as bounds
-    column = model.quantity[np.maximum(offer, 0)] if len(offer) else offer
-    reduced = np.where(capacity & capped[np.maximum(offer, 0)], 0.0, solution.col_duals[column])
+    bound = np.flatnonzero(row < 0)  # every such limit is about one offer
+    reduced = np.zeros(len(limits))
+    if len(bound):
+        offers = offer[bound]
+        duals = solution.col_duals[model.quantity[offers]]
+        reduced[bound] = np.where(capacity[bound] & capped[offers], 0.0, duals)
     return np.where(row >= 0, solution.row_duals[np.maximum(row, 0)], reduced)

@@ -369,20 +369,24 @@ def test_explain_country_cap_and_capacity() -> None:
     diagnostics = explain_infeasible(problem, SOLVER, 10)
     assert all(d.level is Level.ERROR for d in diagnostics)
     [row] = diagnostics
-    assert (row.sheet, row.cell) == ("Demand", "B2")
-    # 100 - 30 (Japan) = 70 from China: 70%; or 20 more capacity elsewhere.
+    # The row points at the cap to change first, China's own (no cells here: tests of the
+    # cells are in test_explain.py).
+    assert (row.sheet, row.cell) == ("Countries", "")
+    # 100 - 30 (Japan) = 70 from China: 70% (700 + 360 = 1,060); or Japan's capacity to 50
+    # (500 + 600 = 1,100).
     assert row.message == (
         "Ga: demand 100, at most 80 can be sourced within the limits. Holding it back: China "
-        "capped at 50% (50); the capacity of JapanCo (30 in all). To make a plan possible: raise "
-        "the cap on China from 50% to 70%; or add 20 of capacity from suppliers and countries "
-        "that are not at their caps."
+        "capped at 50% (50); the capacity of JapanCo (30). To make a plan possible: raise the "
+        "cap on China from 50% to 70% (then Ga costs 1,060); or raise the capacity of JapanCo "
+        "from 30 to 50 (then Ga costs 1,100)."
     )
 
 
 def test_explain_risk_cap() -> None:
     # Risk cap 40; China risk 80, Japan risk 20 with 30. Most sourceable: Japan 30 and China C
     # with 40C - 20*30 <= 0, C <= 15: 45. Least relaxation with all 100 supplied (China 70):
-    # (80*70 + 20*30) / 100 = 62.
+    # (80*70 + 20*30) / 100 = 62. Least capacity under the cap: Japan J with
+    # 80(100 - J) + 20J <= 4,000, J = 66.67 (not the 55 the shortfall alone suggests).
     problem = make_problem(
         [
             offer("ChinaCo", "China", 10, 100, risk=80.0),
@@ -395,7 +399,7 @@ def test_explain_risk_cap() -> None:
     assert "demand 100, at most 45 can be sourced" in message
     assert "average risk capped at 40" in message
     assert "raise the average-risk cap from 40 to 62" in message
-    assert "add 55 of capacity" in message
+    assert "raise the capacity of JapanCo from 30 to 66.67" in message
 
 
 def test_explain_group_minimum_with_too_little_capacity() -> None:
@@ -434,8 +438,9 @@ def test_explain_spend_share_across_materials() -> None:
     message = one_error_about(diagnostics, "A")
     assert "A: demand 100, at most 10 can be sourced within the limits" in message
     assert "China capped at 50% of total spend" in message
-    # All demand met: China 1,000 of 1,100 = 90.9%, rounded up to 0.1%: 91%
-    assert "raise the cap on China's share of total spend from 50% to 91%" in message
+    # All demand met: China 1,000 of 1,100 = 90.9%, rounded up to 0.1%: 91%. The cap is one
+    # setting for every country, so the advice names the setting, not China.
+    assert "raise the cap on any one country's share of total spend from 50% to 91%" in message
 
 
 def test_explain_never_advises_adding_no_capacity() -> None:
@@ -547,7 +552,12 @@ def test_infeasible_scenario_explained_with_its_name() -> None:
     assert all(d.level is Level.ERROR for d in outcome.diagnostics)
     message = one_error_about(outcome.diagnostics, "Ga", "Scenario 'Ga collapse': ")
     assert "demand 100, at most 62 can be sourced" in message
-    assert "add 38 of capacity" in message
+    # The least capacity to add is 38; of the ways to add it, the cheapest plan: China up to its
+    # cap of 50 (34 more), then Japan (4 more): 500 + 120 + 300 (Korea 20) + 400 (India 20).
+    assert (
+        "raise the capacity of ChinaCo in this scenario from 16 to 50 and raise the capacity of "
+        "JapanCo in this scenario from 6 to 10 (then Ga costs 1,320)"
+    ) in message
 
 
 # --- 4. cost-risk frontier -----------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Models solved one material at a time (integer models without a limit across materials): a
+part without any variable, a material with no offer, is decided without a solver: infeasible,
+or solved with nothing in it when its rows allow that; never a solver error (HiGHS calls such a
+model 'Empty')."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from optimizer.contract.problem import Material, Offer, Problem, Settings
+from optimizer.contract.status import SolveStatus as Status
+from optimizer.model.build import Matrix, build_model
+from optimizer.model.solve import _by_material, run_matrix, run_model, solve
+from optimizer.model.verify import verify
+
+SOLVERS = ["highs", "cbc"]
+TIME_LIMIT = 20.0
+
+
+def make_problem(
+    offers: list[dict[str, Any]], demand: dict[str, float], **settings: Any
+) -> Problem:
+    """Offers (supplier, country, material, unit_price, capacity, min_order) and demand."""
+    built = [
+        Offer(
+            index=k,
+            supplier=spec["supplier"],
+            country=spec["country"],
+            material=spec["material"],
+            unit_price=spec["unit_price"],
+            capacity=spec.get("capacity"),
+            freight=0.0,
+            tariff=0.0,
+            risk=0.0,
+            min_order=spec.get("min_order"),
+            fixed_cost=None,
+            current_quantity=None,
+            embargoed=False,
+            row=k + 2,
+        )
+        for k, spec in enumerate(offers)
+    ]
+    materials = {
+        name: Material(
+            name=name,
+            quantity=quantity,
+            max_country_share=1.0,
+            max_supplier_share=1.0,
+            max_avg_risk=None,
+            max_suppliers=None,
+            row=row,
+        )
+        for row, (name, quantity) in enumerate(demand.items(), start=2)
+    }
+    return Problem(
+        offers=built, materials=materials, countries={}, groups={}, settings=Settings(**settings)
+    )
+
+
+# Ga: A (min order 10, so the model is an integer one) 80 @10 and B 60 @11; In: no offer.
+OFFERS = [
+    {"supplier": "A", "country": "X", "material": "Ga", "unit_price": 10, "capacity": 80,
+     "min_order": 10.0},
+    {"supplier": "B", "country": "Y", "material": "Ga", "unit_price": 11, "capacity": 60},
+]  # fmt: skip
+
+
+def empty(lower: list[float], upper: list[float]) -> Matrix:
+    """A model with no variable and rows with these bounds."""
+    rows = len(lower)
+    return Matrix(
+        np.zeros(0),
+        np.zeros(0),
+        np.zeros(0),
+        np.zeros(0, dtype=bool),
+        np.array(lower, dtype=np.float64),
+        np.array(upper, dtype=np.float64),
+        np.zeros(rows + 1, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0),
+        0.0,
+        (),
+        (("r", rows),),
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_model_without_variables_is_decided_by_its_rows(solver: str) -> None:
+    demand = run_matrix(empty([5.0], [5.0]), solver, TIME_LIMIT)  # a demand of 5, nothing to buy
+    assert demand.status is Status.INFEASIBLE
+    below = run_matrix(empty([-np.inf], [-5.0]), solver, TIME_LIMIT)  # at most -5
+    assert below.status is Status.INFEASIBLE
+    nothing = run_matrix(empty([0.0, -np.inf], [0.0, 3.0]), solver, TIME_LIMIT)
+    assert nothing.status is Status.OPTIMAL
+    assert nothing.values is not None and len(nothing.values) == 0
+    assert nothing.objective == 0.0
+
+
+def test_the_split_has_a_part_without_variables() -> None:
+    problem = make_problem(OFFERS, {"Ga": 100, "In": 5})
+    model = build_model(problem)
+    parts = _by_material(model, model.matrix())
+    assert parts is not None
+    (ga_columns, ga_rows), (in_columns, in_rows) = parts
+    assert (len(ga_columns), len(ga_rows)) == (3, 3)  # x_A, x_B, y_A; demand, use, min order
+    assert (len(in_columns), len(in_rows)) == (0, 1)  # In's demand row alone
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_material_without_offers_makes_the_split_model_infeasible(solver: str) -> None:
+    problem = make_problem(OFFERS, {"Ga": 100, "In": 5})
+    model = build_model(problem)
+    solution = run_model(model, solver, TIME_LIMIT)
+    assert solution.status is Status.INFEASIBLE, solution.message
+    result = solve(problem, solver, TIME_LIMIT)
+    assert (result.status, result.plan) == (Status.INFEASIBLE, None)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_material_without_offers_is_unmet_where_a_penalty_allows_it(solver: str) -> None:
+    # With a shortfall penalty In's part has its unmet demand s_In: 5 unmet at 50 = 250.
+    # Ga: A 80 @10 + B 20 @11 = 1,020. Objective 1,270.
+    problem = make_problem(OFFERS, {"Ga": 100, "In": 5}, shortfall_penalty=50.0)
+    result = solve(problem, solver, TIME_LIMIT)
+    assert result.status is Status.OPTIMAL, result.message
+    assert result.plan is not None and verify(problem, result.plan) == []
+    assert result.plan.shortfall == pytest.approx({"Ga": 0.0, "In": 5.0})
+    assert result.plan.objective == pytest.approx(1270)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_linear_model_without_any_offer_is_infeasible(solver: str) -> None:
+    # No variable at all in the whole model (HiGHS is handed linear models whole).
+    problem = make_problem([], {"In": 5})
+    result = solve(problem, solver, TIME_LIMIT)
+    assert (result.status, result.plan) == (Status.INFEASIBLE, None)
