@@ -170,7 +170,7 @@ def check_verdict(output: Output, exit_code: int) -> None:
     assert status in {"optimal", "infeasible", "invalid"}, (status, output.diagnostics)
     assert exit_code == EXIT_CODES[status]
     if status == "invalid":
-        assert set(output.sheets) == {"Summary", "Diagnostics"}
+        assert set(output.sheets) == {"Overview", "Summary", "Diagnostics"}
         assert any(
             level == "error" and message.strip() for level, *_, message in output.diagnostics
         )

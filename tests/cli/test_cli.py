@@ -503,7 +503,7 @@ def test_invalid_output_has_only_summary_and_diagnostics(
     result = run_cli(path, "--out", tmp_path / "out")
     assert result.exit_code == 2
     tables = read_output(tmp_path / "out" / "bad_allocation.xlsx")
-    assert set(tables) == {"Summary", "Diagnostics"}
+    assert set(tables) == {"Overview", "Summary", "Diagnostics"}
     info = summary(tables)
     assert info["status"] == "invalid"
     assert info["input_sha256"] == file_sha256(path)

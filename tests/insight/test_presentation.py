@@ -77,9 +77,9 @@ def test_template_filled_with_the_example_validates_and_solves(tmp_path: Path) -
 def test_output_has_charts_formats_frozen_headers_and_filters(output: Path) -> None:
     with zipfile.ZipFile(output) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 2  # country shares and the frontier
+    assert len(charts) == 3  # country shares (on its sheet and on the Overview), the frontier
     book = openpyxl.load_workbook(output)
-    assert book.sheetnames[0] == "Summary"
+    assert book.sheetnames[:2] == ["Overview", "Summary"]
     allocation = book["Allocation"]
     assert allocation.freeze_panes == "A2"
     assert allocation.auto_filter.ref is not None
