@@ -290,6 +290,11 @@ def summary_rows(
         (f"scenario: {outcome.name}", scenario_verdict(outcome)) for outcome in analysis.scenarios
     ]
     rows += run_rows(info, result.solver, result.seconds)
+    rows += [
+        ("solver_status", result.solver_status or None),
+        ("mip_gap", result.mip_gap),
+        ("nodes", result.nodes),
+    ]
     rows += setting_rows(settings)
     return rows
 

@@ -55,6 +55,10 @@ MEANINGS = {
     "solver_version": "its version",
     "tool_version": "version of this optimizer",
     "solve_seconds": "seconds the solver took for the plan",
+    "solver_status": "the solver's own word on how its solve ended",
+    "mip_gap": "for an integer model: the relative gap between the plan and the best bound the "
+    "solver proved (optimal means within 1e-6)",
+    "nodes": "for an integer model: branch-and-bound nodes the solver explored",
     "errors": "errors found in the input (Diagnostics lists them)",
 }
 PREFIX_MEANINGS = {

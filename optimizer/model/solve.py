@@ -14,12 +14,12 @@ nothing, which no solver is asked (HiGHS calls such a model 'Empty', not infeasi
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,6 +52,9 @@ MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
 
 @dataclass(frozen=True)
 class SolveResult:
+    """One solve of a model: our status (proven, never the solver's word alone), the solver's
+    own status text, MIP gap and node count where it has them, and the seconds it took."""
+
     status: SolveStatus
     solver: str
     seconds: float
@@ -60,11 +63,15 @@ class SolveResult:
     message: str = ""
     limits: list[Limit] = field(default_factory=list)  # the model's limits, for the report
     knobs: list[Knob] = field(default_factory=list)  # what a relaxation could move
+    solver_status: str = ""  # the solver's own word, e.g. "Optimal", "Time limit reached"
+    mip_gap: float | None = None  # relative gap it proved (integer models)
+    nodes: int | None = None  # branch-and-bound nodes it explored (integer models)
 
 
 @dataclass(frozen=True)
 class Solution:
-    """What one solve of a matrix gave: values, duals and reduced costs by column and row."""
+    """What one solve of a matrix gave: values, duals and reduced costs by column and row, and
+    the solver's own account of it."""
 
     status: SolveStatus
     message: str = ""
@@ -72,6 +79,9 @@ class Solution:
     objective: float = 0.0
     row_duals: np.ndarray | None = None
     col_duals: np.ndarray | None = None
+    solver_status: str = ""
+    mip_gap: float | None = None
+    nodes: int | None = None
 
 
 class SolverUnavailable(RuntimeError):
@@ -140,6 +150,9 @@ class Session:
             solution.message,
             model.limits,
             model.knobs,
+            solution.solver_status,
+            solution.mip_gap,
+            solution.nodes,
         )
 
     def solve_within(self, within: Mapping[str, float]) -> SolveResult:
@@ -295,6 +308,9 @@ def _run_parts(
     started = time.perf_counter()
     values = np.zeros(matrix.columns)
     objective, proven = matrix.offset, True
+    words: list[str] = []
+    gaps: list[float] = []
+    nodes: list[int] = []
     for columns, rows in parts:
         remaining = time_limit - (time.perf_counter() - started)
         part = (
@@ -311,9 +327,18 @@ def _run_parts(
         values[columns] = part.values
         objective += part.objective
         proven = proven and part.status is SolveStatus.OPTIMAL
+        words.append(part.solver_status)
+        gaps += [] if part.mip_gap is None else [part.mip_gap]
+        nodes += [] if part.nodes is None else [part.nodes]
+    account = {  # the parts' words, their worst gap and all their nodes
+        "solver_status": ", ".join(dict.fromkeys(w for w in words if w)),
+        "mip_gap": max(gaps) if gaps else None,
+        "nodes": sum(nodes) if nodes else None,
+    }
     if not proven:
-        return Solution(SolveStatus.TIME_LIMIT, _not_proven(time_limit), values, objective)
-    return Solution(SolveStatus.OPTIMAL, "", values, objective)
+        message = _not_proven(time_limit)
+        return Solution(SolveStatus.TIME_LIMIT, message, values, objective, **account)
+    return Solution(SolveStatus.OPTIMAL, "", values, objective, **account)
 
 
 def _not_proven(time_limit: float) -> str:
@@ -330,23 +355,22 @@ def _no_plan_in_time(time_limit: float) -> str:
 # --- HiGHS ----------------------------------------------------------------------------------
 
 
-@cache
 def _inf() -> float:
     import highspy
 
     return float(highspy.kHighsInf)
 
 
-@cache
-def _silence_highs_banner() -> None:
-    """highspy prints a banner to the process's stdout the first time it is used; swallow it."""
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance; the banner highspy prints to the process's stdout the first time one
+    is made is swallowed."""
     import highspy
 
     saved = os.dup(1)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            highspy.Highs()
+            return highspy.Highs()
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -354,10 +378,8 @@ def _silence_highs_banner() -> None:
 
 def _highs(matrix: Matrix, time_limit: float, mip: bool) -> highspy.Highs:
     """A HiGHS instance holding `matrix`, handed over in one call."""
-    import highspy
 
-    _silence_highs_banner()
-    highs = highspy.Highs()
+    highs = _new_highs()
     for option, value in (
         ("output_flag", False),
         ("threads", 1),
@@ -397,21 +419,32 @@ def _run_highs(highs: highspy.Highs, time_limit: float) -> Solution:
     model_status = highs.getModelStatus()
     status = highspy.HighsModelStatus
     info = highs.getInfo()
+    told = replace(Solution(SolveStatus.ERROR), **_highs_account(highs))
     feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if model_status == status.kOptimal and feasible:
         return _highs_solution(highs, SolveStatus.OPTIMAL, "")
     if model_status in (status.kInfeasible, status.kUnboundedOrInfeasible):
-        return Solution(SolveStatus.INFEASIBLE, "No plan meets every limit.")
+        return replace(told, status=SolveStatus.INFEASIBLE, message="No plan meets every limit.")
     stopped = (status.kTimeLimit, status.kIterationLimit, status.kInterrupt)
     if model_status in stopped or time.perf_counter() - started >= 0.95 * time_limit:
         if feasible:
             return _highs_solution(highs, SolveStatus.TIME_LIMIT, _not_proven(time_limit))
-        return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
-    return Solution(
-        SolveStatus.ERROR,
-        f"The solver ended with status '{highs.modelStatusToString(model_status)}' and no "
-        "usable plan.",
+        return replace(told, status=SolveStatus.TIME_LIMIT, message=_no_plan_in_time(time_limit))
+    return replace(
+        told,
+        message=f"The solver ended with status '{told.solver_status}' and no usable plan.",
     )
+
+
+def _highs_account(highs: highspy.Highs) -> dict[str, Any]:
+    """HiGHS's own status text, and for an integer model its gap and nodes."""
+    info = highs.getInfo()
+    integer = info.mip_node_count >= 0
+    return {
+        "solver_status": highs.modelStatusToString(highs.getModelStatus()),
+        "mip_gap": float(info.mip_gap) if integer and math.isfinite(info.mip_gap) else None,
+        "nodes": int(info.mip_node_count) if integer else None,
+    }
 
 
 def _highs_solution(highs: highspy.Highs, status: SolveStatus, message: str) -> Solution:
@@ -424,6 +457,7 @@ def _highs_solution(highs: highspy.Highs, status: SolveStatus, message: str) -> 
         float(highs.getInfo().objective_function_value),
         np.asarray(solution.row_dual, dtype=np.float64) if duals else None,
         np.asarray(solution.col_dual, dtype=np.float64) if duals else None,
+        **_highs_account(highs),
     )
 
 
@@ -531,21 +565,26 @@ def _attempt_cbc(matrix: Matrix, solver: pulp.LpSolver, time_limit: float) -> So
         problem.solve(solver)
     except Exception as exc:  # PuLP and the solvers raise many kinds on numerical trouble
         return Solution(SolveStatus.ERROR, f"The solver failed ({type(exc).__name__}: {exc}).")
+    told = f"{pulp.LpStatus[problem.status]} ({pulp.LpSolution[problem.sol_status]})"
     if problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         values = np.array([v.varValue or 0.0 for v in variables], dtype=np.float64)
         objective = float(pulp.value(problem.objective) or 0.0)
         if problem.sol_status == pulp.LpSolutionIntegerFeasible:
-            return Solution(SolveStatus.TIME_LIMIT, _not_proven(time_limit), values, objective)
+            message = _not_proven(time_limit)
+            return Solution(SolveStatus.TIME_LIMIT, message, values, objective, solver_status=told)
         row_duals = np.array([sum(c.pi or 0.0 for c in made) for made in constraints])
         col_duals = np.array([v.dj or 0.0 for v in variables], dtype=np.float64)
-        return Solution(SolveStatus.OPTIMAL, "", values, objective, row_duals, col_duals)
+        return Solution(
+            SolveStatus.OPTIMAL, "", values, objective, row_duals, col_duals, solver_status=told
+        )
     if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
-        return Solution(SolveStatus.INFEASIBLE, "No plan meets every limit.")
+        return Solution(SolveStatus.INFEASIBLE, "No plan meets every limit.", solver_status=told)
     if time.perf_counter() - started >= 0.95 * time_limit:
-        return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
+        return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit), solver_status=told)
     return Solution(
         SolveStatus.ERROR,
         f"The solver ended with status '{pulp.LpStatus[problem.status]}' and no usable plan.",
+        solver_status=told,
     )
 
 

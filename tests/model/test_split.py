@@ -137,3 +137,70 @@ def test_a_linear_model_without_any_offer_is_infeasible(solver: str) -> None:
     problem = make_problem([], {"In": 5})
     result = solve(problem, solver, TIME_LIMIT)
     assert (result.status, result.plan) == (Status.INFEASIBLE, None)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_solve_carries_the_solvers_own_account(solver: str) -> None:
+    """Our status is proven; beside it the result keeps the solver's own words, and for an
+    integer model solved by HiGHS its gap and nodes."""
+    problem = Problem(
+        offers=[
+            Offer(
+                index=0,
+                supplier="A",
+                country="X",
+                material="m",
+                unit_price=10.0,
+                capacity=60.0,
+                freight=0.0,
+                tariff=0.0,
+                risk=0.0,
+                min_order=20.0,
+                fixed_cost=None,
+                current_quantity=None,
+                embargoed=False,
+                row=2,
+            ),
+            Offer(
+                index=1,
+                supplier="B",
+                country="Y",
+                material="m",
+                unit_price=12.0,
+                capacity=None,
+                freight=0.0,
+                tariff=0.0,
+                risk=0.0,
+                min_order=None,
+                fixed_cost=None,
+                current_quantity=None,
+                embargoed=False,
+                row=3,
+            ),
+        ],
+        materials={
+            "m": Material(
+                name="m",
+                quantity=100.0,
+                max_country_share=1.0,
+                max_supplier_share=1.0,
+                max_avg_risk=None,
+                max_suppliers=None,
+                row=2,
+            )
+        },
+        countries={},
+        groups={},
+        settings=Settings(),
+    )
+    result = solve(problem, solver, 30.0)
+    assert result.status is Status.OPTIMAL
+    assert result.plan is not None and result.plan.objective == pytest.approx(60 * 10 + 40 * 12)
+    if solver == "highs":
+        assert result.solver_status == "Optimal"
+        assert result.mip_gap == pytest.approx(0.0, abs=1e-6)
+        assert result.nodes is not None and result.nodes >= 0
+    else:
+        assert result.solver_status == "Optimal (Optimal Solution Found)"
+        assert result.mip_gap is None and result.nodes is None
+    assert result.seconds > 0
