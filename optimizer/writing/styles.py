@@ -3,6 +3,7 @@ caps and native Excel charts. Values are never changed, only how they look."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -15,25 +16,39 @@ INDEX = "0.000"
 RISK = "0.0"
 CHARTED = ("Country shares", "Frontier")  # sheets whose values a chart shows
 
+MONEY_COLUMNS = {
+    "cost",
+    "landed_unit_cost",
+    "unit_price",
+    "freight",
+    "fixed_cost",
+    "total_cost",
+    "total_cost_without",
+    "cost_change",
+    "objective",
+    "shadow_price",
+    "current_cost",
+    "recommended_cost",
+    "cost_difference",
+}
+QUANTITY_COLUMNS = {
+    "quantity",
+    "demand",
+    "supplied",
+    "shortfall",
+    "base_plan_shortfall",
+    "limit",
+    "value",
+    "slack",
+    "current_quantity",
+    "change",
+    "reserved",
+    "stock_added",
+    "available",
+    "required",
+}
 COLUMN_FORMATS = {
-    **dict.fromkeys(
-        [
-            "cost",
-            "landed_unit_cost",
-            "unit_price",
-            "freight",
-            "fixed_cost",
-            "total_cost",
-            "total_cost_without",
-            "cost_change",
-            "objective",
-            "shadow_price",
-            "current_cost",
-            "recommended_cost",
-            "cost_difference",
-        ],
-        MONEY,
-    ),
+    **dict.fromkeys(MONEY_COLUMNS, MONEY),
     **dict.fromkeys(
         [
             "share",
@@ -43,49 +58,84 @@ COLUMN_FORMATS = {
             "share_of_total_cost",
             "current_share",
             "max_country_share",
+            "cover",
+            "worst_cover",
         ],
         PERCENT,
     ),
-    **dict.fromkeys(
-        [
-            "quantity",
-            "demand",
-            "supplied",
-            "shortfall",
-            "base_plan_shortfall",
-            "limit",
-            "value",
-            "slack",
-            "current_quantity",
-            "change",
-        ],
-        QUANTITY,
-    ),
+    **dict.fromkeys(QUANTITY_COLUMNS, QUANTITY),
     **dict.fromkeys(
         ["hhi", "baseline_hhi", "risk_weighted_hhi", "baseline_risk_weighted_hhi", "current_hhi"],
         INDEX,
     ),
     **dict.fromkeys(["avg_risk", "risk", "max_avg_risk", "current_avg_risk"], RISK),
 }
+MONEY_ITEMS = {
+    "total_cost",
+    "objective",
+    "baseline_cost",
+    "diversification_premium",
+    "risk_cost",
+    "shortfall_cost",
+    "current_cost",
+    "change_vs_current",
+    "reserve_cost",
+    "stock_cost",
+    "resilience_cost",
+}
 SUMMARY_FORMATS = {
-    **dict.fromkeys(
-        [
-            "total_cost",
-            "objective",
-            "baseline_cost",
-            "diversification_premium",
-            "risk_cost",
-            "shortfall_cost",
-            "current_cost",
-            "savings_vs_current",
-        ],
-        MONEY,
-    ),
+    **dict.fromkeys(MONEY_ITEMS, MONEY),
     **dict.fromkeys(["diversification_premium_percent"], PERCENT),
 }
 
 
-def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> dict[int, Any]:
+IN_LIMITS_OWN_UNIT = {"limit", "value", "slack"}  # of Constraints: quantity, risk or money
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What number formats name: the workbook's currency and the one unit of all its materials
+    (None when they have none, or several: the Materials sheet's `unit` says which)."""
+
+    currency: str | None = None
+    unit: str | None = None
+
+    @classmethod
+    def of(cls, tables: dict[str, pd.DataFrame]) -> Labels:
+        summary = tables.get("Summary")
+        currency = None
+        if summary is not None:
+            found = summary.loc[summary["item"] == "currency", "value"]
+            currency = found.iloc[0] if len(found) and isinstance(found.iloc[0], str) else None
+        materials = tables.get("Materials")
+        units = set(materials["unit"]) if materials is not None and "unit" in materials else set()
+        unit = units.pop() if len(units) == 1 else None
+        return cls(currency, unit if isinstance(unit, str) else None)
+
+    def pattern(self, name: str, sheet: str = "") -> str | None:
+        """The number format of column `name` (of item `name` in the Summary), with the currency
+        after every amount and the unit after every quantity."""
+        if sheet == "Summary":
+            pattern = SUMMARY_FORMATS.get(name)
+            money, quantity = name in MONEY_ITEMS, False
+        else:
+            pattern = COLUMN_FORMATS.get(name)
+            money = name in MONEY_COLUMNS
+            quantity = name in QUANTITY_COLUMNS - IN_LIMITS_OWN_UNIT
+        if money and self.currency:
+            return f'{MONEY} "{_quoted(self.currency)}"'
+        if quantity and self.unit:
+            return f'{QUANTITY} "{_quoted(self.unit)}"'
+        return pattern
+
+
+def _quoted(text: str) -> str:
+    return text.replace('"', "")
+
+
+def style_sheet(
+    workbook: Any, sheet: Any, name: str, table: pd.DataFrame, labels: Labels = Labels()
+) -> dict[int, Any]:
     """Header, widths, number formats and filter for one sheet, before its values are written;
     returns the formats of single rows (the Summary's money and percentage rows)."""
     header = workbook.add_format(
@@ -98,15 +148,15 @@ def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> di
             "border": 1,
         }
     )
-    formats = {
-        pattern: workbook.add_format({"num_format": pattern})
-        for pattern in {*COLUMN_FORMATS.values(), *SUMMARY_FORMATS.values()}
-    }
+    patterns = {labels.pattern(str(column), name) for column in table.columns}
+    if name == "Summary":
+        patterns |= {labels.pattern(str(item), name) for item in table["item"]}
+    formats = {p: workbook.add_format({"num_format": p}) for p in patterns if p is not None}
     for number, column in enumerate(table.columns):
         sheet.write_string(0, number, str(column), header)
         values = table[column].iloc[:200]
         width = max([len(str(column)), *(len(_shown(v)) for v in values)])
-        pattern = COLUMN_FORMATS.get(str(column)) if name != "Summary" else None
+        pattern = labels.pattern(str(column), name) if name != "Summary" else None
         if name == "Country shares" and number > 0:
             pattern = PERCENT
         sheet.set_column(number, number, min(max(width + 2, 9), 60), formats.get(pattern))
@@ -120,9 +170,9 @@ def style_sheet(workbook: Any, sheet: Any, name: str, table: pd.DataFrame) -> di
             sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
         return {}
     return {
-        row: formats[SUMMARY_FORMATS[str(item)]]
+        row: formats[pattern]
         for row, item in enumerate(table["item"], 1)
-        if str(item) in SUMMARY_FORMATS
+        if (pattern := labels.pattern(str(item), name)) is not None
     }
 
 

@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from optimizer.contract.schema import EXCEL_MAX_ROWS, EXCEL_MAX_TEXT, excel_text
 from optimizer.writing.files import write_atomically
 from optimizer.writing.overview import write_overview
-from optimizer.writing.styles import CHARTED, add_charts, style_sheet
+from optimizer.writing.styles import CHARTED, Labels, add_charts, style_sheet
 
 WRITER_OPTIONS = {
     "strings_to_formulas": False,
@@ -63,12 +63,13 @@ def write_workbook(
     book = xlsxwriter.Workbook(styled, {**WRITER_OPTIONS, "in_memory": True})
     sheets: dict[str, Any] = {}
     bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
+    labels = Labels.of(tables)
     for number, (name, table) in enumerate(tables.items(), 1):
         sheet = sheets[name] = book.add_worksheet(name)
         if name == OVERVIEW:
             write_overview(book, sheet, table, tables.get("Country shares"))
             continue
-        row_formats = style_sheet(book, sheet, name, table)
+        row_formats = style_sheet(book, sheet, name, table, labels)
         if name in CELL_BY_CELL or not (len(table) and len(table.columns)):
             _write_values(sheet, table, row_formats)
         else:
