@@ -13,7 +13,9 @@ from contextlib import contextmanager
 
 @contextmanager
 def collector_paused(collect: bool = False) -> Iterator[None]:
-    """No cycle collection inside the block; with `collect`, one collection at its end."""
+    """No cycle collection inside the block; with `collect`, one collection at its end of the
+    youngest generation only: every object made in the block is there (nothing was collected
+    meanwhile), and the older ones, the modules' among them, are not walked again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -22,4 +24,4 @@ def collector_paused(collect: bool = False) -> Iterator[None]:
         if enabled:
             gc.enable()
         if collect:
-            gc.collect()
+            gc.collect(0)

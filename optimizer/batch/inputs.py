@@ -7,6 +7,7 @@ same stem never share an output."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Iterable
@@ -112,7 +113,7 @@ def output_paths(workbooks: list[Path], out_dir: Path) -> dict[Path, Path]:
         first = taken.get(output_name(path.stem).casefold())
         same_kind = first is not None and first.suffix.lower() == path.suffix.lower()
         tags = ["", folder, kind] if same_kind else ["", kind, folder]
-        tags += [f"{folder}_{kind}", *map(str, range(2, 100_000))]
+        tags = itertools.chain(tags, [f"{folder}_{kind}"], map(str, itertools.count(2)))
         name = next(
             n
             for n in (output_name(path.stem, tag) for tag in tags)
