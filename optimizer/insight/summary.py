@@ -78,23 +78,28 @@ class RunInfo:
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
 
 
-def tool_version() -> str:
+def _version(package: str) -> str | None:
     try:
-        return version(PACKAGE)
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "unknown"
+        return version(package)
+    except PackageNotFoundError:  # e.g. run from a checkout that was never installed
+        return None
+
+
+# Read once: the installed versions do not change while the program runs.
+TOOL_VERSION = _version(PACKAGE) or "unknown"
+SOLVER_VERSIONS = {
+    "highs": f"HiGHS {_version('highspy') or ''}".strip(),
+    "cbc": f"CBC through PuLP {_version('pulp') or ''}".strip(),
+}
+
+
+def tool_version() -> str:
+    return TOOL_VERSION
 
 
 def solver_version(solver: str | None) -> str | None:
     """The solver's version, as its Python package reports it."""
-    packages = {"highs": ("HiGHS", "highspy"), "cbc": ("CBC through PuLP", "pulp")}
-    if solver not in packages:
-        return None
-    label, package = packages[solver]
-    try:
-        return f"{label} {version(package)}"
-    except PackageNotFoundError:
-        return label
+    return SOLVER_VERSIONS.get(solver or "")
 
 
 def meaning(item: str) -> str:
