@@ -40,7 +40,7 @@ from optimizer.model.verify import verify
 from optimizer.reading.filetype import has_macros
 from optimizer.reading.frames import workbook_of_frames
 from optimizer.reading.validate import is_contract_sheet, validate
-from optimizer.reading.workbook import read_workbook
+from optimizer.reading.workbook import Reader, read_workbook
 from optimizer.writing.files import reason
 
 Source = Path | Mapping[str, pd.DataFrame]  # a workbook file, or its sheets as DataFrames
@@ -85,13 +85,17 @@ def sha256(path: Path) -> str:
 
 
 def load_problem(
-    source: Source, options: RunOptions = RunOptions(), watch: Stopwatch | None = None
+    source: Source,
+    options: RunOptions = RunOptions(),
+    watch: Stopwatch | None = None,
+    reader: Reader | None = None,
 ) -> tuple[Problem, list[Diagnostic]]:
-    """Read and validate one workbook; raise InvalidWorkbook with every problem found."""
+    """Read and validate one workbook (in `reader`'s process, when given); raise
+    InvalidWorkbook with every problem found."""
     watch = watch or Stopwatch()
     with watch.lap("read"):
         if isinstance(source, Path):
-            workbook = read_workbook(source, is_contract_sheet)
+            workbook = read_workbook(source, is_contract_sheet, reader=reader)
         else:
             workbook = workbook_of_frames(source)
     with watch.lap("validate"):
@@ -102,17 +106,21 @@ def load_problem(
     return problem, diagnostics
 
 
-def solve_workbook(source: Source, options: RunOptions = RunOptions()) -> Result:
+def solve_workbook(
+    source: Source, options: RunOptions = RunOptions(), reader: Reader | None = None
+) -> Result:
     """Solve one workbook (a file, or its sheets as DataFrames) and return its result, with
-    every output sheet; nothing is written."""
+    every output sheet; nothing is written. A batch passes its long-lived `reader`."""
     with collector_paused(collect=True):
-        return _solve(source, options)
+        return _solve(source, options, reader)
 
 
-def process_workbook(path: Path, output: Path, options: RunOptions = RunOptions()) -> Result:
+def process_workbook(
+    path: Path, output: Path, options: RunOptions = RunOptions(), reader: Reader | None = None
+) -> Result:
     """Solve one workbook file and write its output workbook to `output`; an output that
     cannot be written is the result's `output_error`, in words."""
-    result = solve_workbook(path, options)
+    result = solve_workbook(path, options, reader)
     started = time.perf_counter()
     try:
         result.to_excel(output, keep_history=True)
@@ -125,7 +133,7 @@ def process_workbook(path: Path, output: Path, options: RunOptions = RunOptions(
     return result
 
 
-def _solve(source: Source, options: RunOptions) -> Result:
+def _solve(source: Source, options: RunOptions, reader: Reader | None) -> Result:
     started = time.perf_counter()
     watch = Stopwatch()
     path = source if isinstance(source, Path) else None
@@ -133,7 +141,7 @@ def _solve(source: Source, options: RunOptions) -> Result:
     try:
         if path is not None:
             run = RunInfo(path.name, sha256(path))
-        problem, diagnostics = load_problem(source, options, watch)
+        problem, diagnostics = load_problem(source, options, watch, reader)
     except Exception as exc:  # nothing about an input may stop the batch
         invalid = exc if isinstance(exc, InvalidWorkbook) else unreadable(_read_message(run, exc))
         sheets = invalid_tables(run, invalid.diagnostics, options.settings.get("solver"))

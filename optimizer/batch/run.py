@@ -19,6 +19,7 @@ from optimizer.batch.pipeline import RunOptions, process_workbook, solve_workboo
 from optimizer.batch.progress import in_order
 from optimizer.batch.result import Result
 from optimizer.contract.status import Status
+from optimizer.reading.workbook import Reader
 from optimizer.writing.files import claim, reason, remove_stale_files
 
 DEFAULT_INPUTS = Path("inputs")
@@ -130,25 +131,40 @@ def exit_status(results: Iterable[Result]) -> int:
 def _locally(
     jobs: list[tuple[Path, Path]], options: RunOptions, keep_sheets: bool, workers: int
 ) -> Iterator[tuple[int, Result | None]]:
-    """Each job's index and result as each finishes, from this process or from `workers`."""
+    """Each job's index and result as each finishes, from this process or from `workers`
+    processes, each reading its workbooks in one long-lived reading process."""
     if workers <= 1 or len(jobs) <= 1:  # one workbook: its scenarios use the workers
         alone = replace(options, workers=workers)
-        for index, (path, output) in enumerate(jobs):
-            yield index, _claimed(path, output, alone, keep_sheets)
+        with Reader() as reader:
+            for index, (path, output) in enumerate(jobs):
+                yield index, _claimed(path, output, alone, keep_sheets, reader)
         return
+    indexed = list(enumerate(jobs))
+    size = max(1, min(CHUNK, len(jobs) // (workers * 4)))  # several chunks for every worker
+    chunks = [indexed[start : start + size] for start in range(0, len(indexed), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(_claimed, path, output, options, keep_sheets): index
-            for index, (path, output) in enumerate(jobs)
-        }
+        futures = {pool.submit(_chunk, chunk, options, keep_sheets): chunk for chunk in chunks}
         for future in as_completed(futures):
-            index = futures[future]
             try:
-                result = future.result()
+                yield from future.result()
             except Exception as exc:  # the worker died (killed, out of memory)
-                result = _lost(jobs[index][0], f"its worker process ended ({exc or type(exc)})")
-            yield index, result
+                for index, (path, _) in futures[future]:
+                    yield index, _lost(path, f"its worker process ended ({exc or type(exc)})")
+
+
+CHUNK = 8  # workbooks a worker process takes at once, each read by its one reading process
+
+
+def _chunk(
+    chunk: list[tuple[int, tuple[Path, Path]]], options: RunOptions, keep_sheets: bool
+) -> list[tuple[int, Result | None]]:
+    """Several workbooks in a worker process, read by one reading process."""
+    with Reader() as reader:
+        return [
+            (index, _claimed(path, output, options, keep_sheets, reader))
+            for index, (path, output) in chunk
+        ]
 
 
 def _on_cluster(
@@ -200,15 +216,21 @@ class ClusterUnavailable(RuntimeError):
     """The Dask scheduler cannot be reached, or the cluster extra is not installed."""
 
 
-def _claimed(path: Path, output: Path, options: RunOptions, keep_sheets: bool) -> Result | None:
+def _claimed(
+    path: Path,
+    output: Path,
+    options: RunOptions,
+    keep_sheets: bool,
+    reader: Reader | None = None,
+) -> Result | None:
     """Process one workbook unless another live run has claimed its output; None then."""
     try:
         with claim(output) as mine:
             if not mine:
                 return None
-            result = process_workbook(path, output, options)
+            result = process_workbook(path, output, options, reader)
     except OSError as exc:  # not even a claim can be made in the output folder
-        result = solve_workbook(path, options)
+        result = solve_workbook(path, options, reader)
         result.output_error = f"its output could not be written to {output.parent}: {reason(exc)}"
     if not keep_sheets:
         result.sheets = {name: s for name, s in result.sheets.items() if name == "Summary"}

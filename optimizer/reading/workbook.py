@@ -99,34 +99,37 @@ class Workbook:
     sheets: dict[str, Sheet]  # only the sheets that were asked for, by their name in the file
 
 
-def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = True) -> Workbook:
+def read_workbook(
+    path: Path,
+    wanted: Callable[[str], bool],
+    isolated: bool = True,
+    reader: Reader | None = None,
+) -> Workbook:
     """Read the sheets whose name passes `wanted`; raise InvalidWorkbook if it cannot be read.
     Any file is judged by its content: a workbook of another suffix is read, anything else is
-    told what it is."""
+    told what it is. Isolated, the reading runs in a child process: `reader`'s long-lived one
+    when given (a batch), else a child of its own."""
     fmt = identify(path, named_as_workbook=path.suffix.lower() in WORKBOOK_SUFFIXES)
     # calamine would allocate every cell of a claimed range that large; openpyxl streams it
     dense = fmt is Format.XLSX and claimed_cells(path) > MAX_DENSE_CELLS
-    reader = "openpyxl" if dense else "calamine"
-    scan = reader == "calamine" and fmt is Format.XLSX  # error values, formulas without value
-    if (
-        not isolated
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or multiprocessing.current_process().daemon  # e.g. a Dask worker: no children allowed
-    ):
+    reader_name = "openpyxl" if dense else "calamine"
+    scan = reader_name == "calamine" and fmt is Format.XLSX  # error values, value-less formulas
+    if not isolated or not can_fork():
         if scan and needs_cell_types(path):
-            reader = "openpyxl"
-        book = _read(path, fmt, reader, wanted)
+            reader_name = "openpyxl"
+        book = _read(path, fmt, reader_name, wanted)
         return _flagged(path, book, _scan(path, fmt, wanted)) if fmt in SCANNED else book
-    child = _Child(_read, path, fmt, reader, wanted)
+    start = reader.start if reader is not None else _Child
+    child = start(_read, path, fmt, reader_name, wanted)
     scanner = _Child(_scan, path, fmt, wanted) if fmt in SCANNED else None  # beside the reader
     try:
         if scan and needs_cell_types(path):  # looked for while the child reads with calamine
             child.stop()
-            reader = "openpyxl"
-            child = _Child(_read, path, fmt, reader, wanted)
+            reader_name = "openpyxl"
+            child = start(_read, path, fmt, reader_name, wanted)
         kind, payload = child.result()
-        if kind == "crash" and reader == "calamine" and fmt is Format.XLSX:
-            child = _Child(_read, path, fmt, "openpyxl", wanted)  # bounded, streaming
+        if kind == "crash" and reader_name == "calamine" and fmt is Format.XLSX:
+            child = start(_read, path, fmt, "openpyxl", wanted)  # bounded, streaming
             kind, payload = child.result()
         if kind == "ok" and scanner is not None:
             kind, flags = scanner.result()
@@ -149,6 +152,96 @@ def read_workbook(path: Path, wanted: Callable[[str], bool], isolated: bool = Tr
         "memory or crashed the reader (a damaged file, or a sheet that claims cells far beyond "
         "its data). Open it in Excel, delete empty rows and columns, and save it again."
     )
+
+
+def can_fork() -> bool:
+    """Whether reading may run in a child process: fork exists here, and this process may have
+    children (a Dask worker's may not)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+class Reader:
+    """One long-lived reading process for many workbooks, with the memory and time limits of a
+    reading child (`READ_MEMORY`, `READ_SECONDS`): it saves a new process per workbook, which
+    costs more than reading a small workbook. A reader that crashes or overruns its time is
+    replaced, and costs only that workbook its verdict."""
+
+    def __init__(self) -> None:
+        self._worker: _Worker | None = None
+
+    def start(self, task: Callable[..., Any], *args: Any) -> _Request:
+        """`task(*args)` handed to the reading process (a new one if there is none)."""
+        if self._worker is None or not self._worker.alive():
+            self._worker = _Worker()
+        return _Request(self, self._worker, task, args)
+
+    def discard(self, worker: _Worker) -> None:
+        worker.stop()
+        if self._worker is worker:
+            self._worker = None
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Worker:
+    """The process behind a `Reader`: it runs one task at a time, sent through a pipe."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, self.connection), daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+class _Request:
+    """A task running in a `Reader`'s process: its `result`, or `stop` to give it up (which
+    costs the reader its process)."""
+
+    def __init__(
+        self, reader: Reader, worker: _Worker, task: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
+        self._reader, self._worker, self._done = reader, worker, False
+        self._deadline = time.monotonic() + READ_SECONDS
+        worker.connection.send((task, args))
+
+    def result(self) -> tuple[str, Any]:
+        """As `_Child.result`."""
+        self._done = True
+        try:
+            if not self._worker.connection.poll(max(0.0, self._deadline - time.monotonic())):
+                self._reader.discard(self._worker)
+                return "timeout", None
+            data = self._worker.connection.recv_bytes()
+        except (EOFError, OSError):
+            self._reader.discard(self._worker)
+            return "crash", None
+        return _decode(data)
+
+    def stop(self) -> None:
+        if not self._done:  # still at work: only a new process can be trusted to be idle
+            self._reader.discard(self._worker)
+            self._done = True
 
 
 class _Child:
@@ -184,17 +277,40 @@ class _Child:
 
 
 def _child(sender: Any, task: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    _limited()
+    sender.send_bytes(_encode(_outcome(task, args)))
+    sender.close()
+
+
+def _serve(connection: Any, parents: Any) -> None:
+    """A `Reader`'s process: run each task it is sent, until its pipe closes (when the batch
+    ends, or its process dies: the parent's end, copied into this process, is closed here)."""
+    parents.close()
+    _limited()
+    while True:
+        try:
+            task, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        connection.send_bytes(_encode(_outcome(task, args)))
+
+
+def _limited() -> None:
+    """A reading process's limits: memory, and its own output kept out of the log (and off
+    the pipes of whoever waits for the program's output to end)."""
     resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
     with open(os.devnull, "w") as quiet:  # a crashing reader's own messages stay out of the log
+        os.dup2(quiet.fileno(), 1)
         os.dup2(quiet.fileno(), 2)
+
+
+def _outcome(task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
     try:
-        result: tuple[str, Any] = ("ok", task(*args))
+        return "ok", task(*args)
     except InvalidWorkbook as invalid:
-        result = ("invalid", invalid.diagnostics)
+        return "invalid", invalid.diagnostics
     except MemoryError:
-        result = ("crash", None)
-    sender.send_bytes(_encode(result))
-    sender.close()
+        return "crash", None
 
 
 def _encode(result: tuple[str, Any]) -> bytes:
