@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
@@ -154,8 +155,7 @@ def style_sheet(
     formats = {p: workbook.add_format({"num_format": p}) for p in patterns if p is not None}
     for number, column in enumerate(table.columns):
         sheet.write_string(0, number, str(column), header)
-        values = table[column].iloc[:200]
-        width = max([len(str(column)), *(len(_shown(v)) for v in values)])
+        width = max(len(str(column)), _widest(table.iloc[:200, number].to_numpy()))
         pattern = labels.pattern(str(column), name) if name != "Summary" else None
         if name == "Country shares" and number > 0:
             pattern = PERCENT
@@ -176,10 +176,16 @@ def style_sheet(
     }
 
 
-def _shown(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
+def _widest(values: np.ndarray) -> int:
+    """About the widest of `values` as shown: numbers with separators and two decimals (the
+    widest is the one furthest from zero), anything else as text."""
+    if not len(values):
+        return 0
+    if values.dtype.kind in "iuf":
+        size = np.abs(values.astype(np.float64))
+        size = size[np.isfinite(size)]
+        return len(f"{size.max():,.2f}") + 1 if len(size) else 0
+    return max(len(f"{v:,.2f}") if isinstance(v, float) else len(str(v)) for v in values.tolist())
 
 
 def _highlight_binding(workbook: Any, sheet: Any, table: pd.DataFrame) -> None:
