@@ -176,6 +176,7 @@ class Problem(BaseModel):
     settings: Settings
     scenarios: list[Scenario] = []
     sources: Sources = Sources()
+    rates: dict[str, float] = {}  # currency code (as the Rates sheet writes it) -> its rate
 
     @cached_property
     def offers_by_material(self) -> dict[str, list[Offer]]:

@@ -40,7 +40,8 @@ def offer_tariff(own: Values, country: Values) -> Values:
     return np.where(np.isnan(own), np.where(np.isnan(country), 0.0, country), own)
 
 
-def offer_risk(own: Values, country: Values) -> Values:
-    """An offer's risk score: its own, else its country's; NaN when neither is known (it then
-    counts as 0, with a warning)."""
-    return np.where(np.isnan(own), country, own)
+def offer_risk(own: Values, country: Values, origin: Values) -> Values:
+    """An offer's risk score: its own, else the higher of its shipping country's and its
+    origin's (a blank one does not count); NaN when none is known (it then counts as 0, with a
+    warning)."""
+    return np.where(np.isnan(own), np.fmax(country, origin), own)

@@ -191,6 +191,17 @@ def to_count(value: Any) -> int:
     return int(number)
 
 
+CURRENCY_CODE = "a currency code such as USD"
+
+
+def to_currency(value: Any) -> str:
+    """A currency code as written, without the spaces around it (codes match ignoring case)."""
+    reject_special(value, CURRENCY_CODE)
+    if not isinstance(value, str):
+        raise CellProblem(f"is {describe(value)}; expected {CURRENCY_CODE}")
+    return value.strip(SPACES)
+
+
 def to_yes_no(value: Any) -> bool:
     reject_special(value, "yes or no")
     if isinstance(value, bool):
@@ -212,6 +223,7 @@ CONVERTERS = {
     Kind.COUNT: to_count,
     Kind.YES_NO: to_yes_no,
     Kind.FACTOR: to_amount,
+    Kind.CURRENCY: to_currency,
 }
 
 
@@ -300,7 +312,7 @@ def convert_column(
     if kind is Kind.SHARE and percent:
         values, suspects = _plain_percents(cells)
         convert = to_percent
-    elif kind is Kind.TEXT:
+    elif kind is Kind.TEXT or kind is Kind.CURRENCY:
         values, suspects = _plain_text(cells)
     elif kind in _BOUNDS:
         values, suspects = _plain_numbers(kind, cells)
@@ -381,3 +393,4 @@ Share = Annotated[float, _pydantic(to_share)]
 Risk = Annotated[float, _pydantic(to_risk)]
 Count = Annotated[int, _pydantic(to_count)]
 YesNo = Annotated[bool, _pydantic(to_yes_no)]
+Currency = Annotated[str, _pydantic(to_currency)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from optimizer.reading.cells import Amount, Count, Positive, Risk, Share, Text, YesNo
+from optimizer.reading.cells import Amount, Count, Currency, Positive, Risk, Share, Text, YesNo
 
 
 class Row(BaseModel):
@@ -25,6 +25,11 @@ class OfferRow(Row):
     min_order: Amount | None = None
     fixed_cost: Amount | None = None
     current_quantity: Amount | None = None
+    origin: Text | None = None
+    currency: Currency | None = None
+    reserve_price: Amount | None = None
+    tier_from: Amount | None = None
+    co2: Amount | None = None
 
 
 class DemandRow(Row):
@@ -34,6 +39,14 @@ class DemandRow(Row):
     max_supplier_share: Share | None = None
     max_avg_risk: Risk | None = None
     max_suppliers: Count | None = None
+    unit: Text | None = None
+    min_award: Share | None = None
+    min_countries: Count | None = None
+    max_avg_co2: Amount | None = None
+    stock: Amount = 0.0
+    stock_cost: Amount | None = None
+    max_stock: Amount | None = None
+    min_cover: Share | None = None
 
 
 class CountryRow(Row):
@@ -49,6 +62,11 @@ class GroupRow(Row):
     group: Text
     max_share: Share | None = None
     min_share: Share | None = None
+
+
+class RateRow(Row):
+    currency: Currency
+    rate: Positive
 
 
 class ScenarioRow(Row):

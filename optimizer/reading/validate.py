@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
 from optimizer.collector import collector_paused
+from optimizer.contract import rules
 from optimizer.contract.diagnostics import (
     LEVEL_ORDER,
     Diagnostic,
@@ -72,6 +74,7 @@ from optimizer.contract.schema import (
 from optimizer.reading.cells import (
     ABSURD,
     CONVERTERS,
+    CURRENCY_CODE,
     SHOWN,
     SPACES,
     CellProblem,
@@ -98,7 +101,14 @@ from optimizer.reading.names import (
     skeletons,
     suspects,
 )
-from optimizer.reading.rows import CountryRow, DemandRow, GroupRow, OfferRow, ScenarioRow
+from optimizer.reading.rows import (
+    CountryRow,
+    DemandRow,
+    GroupRow,
+    OfferRow,
+    RateRow,
+    ScenarioRow,
+)
 from optimizer.reading.workbook import Cell, CellError, FormulaWithoutValue, Sheet, Workbook
 
 M = TypeVar("M", bound=BaseModel)
@@ -112,6 +122,7 @@ ROW_NOUNS = {  # what one data row of each contract sheet is, for messages
     "Countries": "a country",
     "Groups": "a group",
     "Settings": "a setting",
+    "Rates": "a rate",
     "Scenarios": "a scenario",
 }
 # The columns that hold names, as (sheet, column, kind of name), in the contract's sheet order:
@@ -119,6 +130,7 @@ ROW_NOUNS = {  # what one data row of each contract sheet is, for messages
 NAME_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("offers", "supplier", "supplier"),
     ("offers", "country", "country"),
+    ("offers", "origin", "country"),
     ("offers", "material", "material"),
     ("demand", "material", "material"),
     ("countries", "country", "country"),
@@ -160,6 +172,7 @@ class Table:
     rows: list[int]
     columns: dict[str, Cells]
     notes: dict[str, str | None] = field(default_factory=dict)  # column -> its header's note
+    header_row: int = 1
     spelt: dict[str, list[str | None]] = field(default_factory=dict)  # see `text`
     unique: set[str] = field(default_factory=set)  # name columns with a different name per row
     _converted: dict[str, tuple[list[Any], dict[int, str]]] = field(default_factory=dict)
@@ -263,10 +276,21 @@ def _validate(
     )
     demand_table = tables.get("demand")
     materials = _materials(demand_table, settings, found) if demand_table else {}
+    currencies, rates = _rates(
+        tables.get("rates"),
+        settings or Settings(),
+        "currency" in setting_rows,
+        "rates" in unread,
+        found,
+    )
     offers = (
-        _offers(tables, materials, defaults, settings, odd, found) if "offers" in tables else []
+        _offers(tables, materials, defaults, settings, currencies, odd, found)
+        if "offers" in tables
+        else []
     )
     scenarios = _scenarios(tables, odd, found)
+    _survive(settings, tables, "scenarios" in unread, setting_rows, found)
+    _header_notes(tables, materials, offers, currencies, found)
     if found.has_errors or settings is None:
         raise InvalidWorkbook(_sorted(found.diagnostics))
     problem = Problem(
@@ -281,6 +305,7 @@ def _validate(
             letters={table.spec.name: table.letters for table in tables.values()},
             settings=setting_rows,
         ),
+        rates=rates,
     )
     return problem, _sorted(found.diagnostics)
 
@@ -389,7 +414,7 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
             name: Cells([cells.values[i] for i in keep], cells.types)
             for name, cells in columns.items()
         }
-    return Table(spec, sheet.name, letters, rows, columns, notes)
+    return Table(spec, sheet.name, letters, rows, columns, notes, header_row)
 
 
 def _spelt_out(row: list[Cell], known: dict[str, str]) -> set[str]:
@@ -832,10 +857,13 @@ class Parsed:
         return list(zip(self.rows, construct_all(model, **self.columns), strict=True))
 
 
-def _parse(table: Table, model: type[BaseModel], found: Collector) -> Parsed:
+def _parse(
+    table: Table, model: type[BaseModel], found: Collector, left_blank: Iterable[str] = ()
+) -> Parsed:
     """Validate every data row for `model`, a column at a time, collecting every cell's problem
     in the order of the rows, then of the model's fields. Names are spelt as at their first
-    appearance in the workbook."""
+    appearance in the workbook. A blank cell of a field in `left_blank` is None: neither an error
+    (for a required field) nor the field's default; the caller resolves it."""
     _cell_warnings(table, found)
     kinds = {c.name: c.kind for c in table.spec.columns}
     problems: list[tuple[int, int, Diagnostic]] = []
@@ -851,15 +879,16 @@ def _parse(table: Table, model: type[BaseModel], found: Collector) -> Parsed:
             problems.append(
                 (i, order, error(table.sheet, table.ref(name, table.rows[i]), f"{name} {problem}."))
             )
-        if blanks and spec.is_required():
-            letter = table.letters.get(name)
-            for i, value in enumerate(values):
-                if value is None and i not in bad:
-                    cell = f"{letter}{table.rows[i]}" if letter else ""
-                    blank = f"{name} is blank; expected {EXPECTED[kinds[name]]}."
-                    problems.append((i, order, error(table.sheet, cell, blank)))
-        elif blanks and spec.default is not None:
-            values = [spec.default if value is None else value for value in values]
+        if blanks and name not in left_blank:
+            if spec.is_required():
+                letter = table.letters.get(name)
+                for i, value in enumerate(values):
+                    if value is None and i not in bad:
+                        cell = f"{letter}{table.rows[i]}" if letter else ""
+                        blank = f"{name} is blank; expected {EXPECTED[kinds[name]]}."
+                        problems.append((i, order, error(table.sheet, cell, blank)))
+            elif spec.default is not None:
+                values = [spec.default if value is None else value for value in values]
         columns[name] = values
     found.add_sorted(problems)
     if not problems:
@@ -881,6 +910,7 @@ EXPECTED = {
     Kind.COUNT: "a whole number of 1 or more",
     Kind.YES_NO: "yes or no",
     Kind.FACTOR: "a number of 0 or more",
+    Kind.CURRENCY: CURRENCY_CODE,
 }
 
 
@@ -1017,6 +1047,8 @@ def _settings(
 def _setting_value(spec: SettingSpec, value: object, percent: bool = False) -> object:
     """The value of one setting, converted as its kind says (`to_percent` for a share whose
     name says `(%)`); CellProblem if it is not one."""
+    if spec.several:
+        return _words(spec, value)
     if spec.kind is None:
         reject_special(value, " or ".join(spec.choices))
         word = normalize(value)
@@ -1028,7 +1060,60 @@ def _setting_value(spec: SettingSpec, value: object, percent: bool = False) -> o
     return CONVERTERS[spec.kind](value)
 
 
+def _words(spec: SettingSpec, value: object) -> tuple[str, ...]:
+    """The words of a setting that takes one or more of its choices, comma-separated (`country,
+    Supplier`), each once in the order given; case and spaces do not matter. An override may
+    also give them as a list, and "" or an empty list for none."""
+    expected = f"one or more of {', '.join(spec.choices)}, separated by commas"
+    if isinstance(value, list | tuple):
+        value = ",".join(map(str, value))
+    reject_special(value, expected)
+    if not isinstance(value, str):
+        raise CellProblem(f"is {describe(value)}; expected {expected}")
+    written = [word.strip() for word in value.split(",") if word.strip()]
+    wrong = [word for word in written if normalize(word) not in spec.choices]
+    if wrong:
+        listed = " and ".join(map(quoted, wrong))
+        verb = "is" if len(wrong) == 1 else "are"
+        hint = _unknown(wrong[0], spec.choices) if len(wrong) == 1 else ""
+        raise CellProblem(
+            f"names {listed}, which {verb} not one of its choices{hint}; expected {expected}"
+        )
+    if not written and value.strip():
+        raise CellProblem(f"is {describe(value)}; expected {expected}")
+    return tuple(dict.fromkeys(map(normalize, written)))
+
+
+def _survive(
+    settings: Settings | None,
+    tables: dict[str, Table],
+    scenarios_unread: bool,
+    rows: dict[str, int],
+    found: Collector,
+) -> None:
+    """`survive` may name scenarios only when the Scenarios sheet has rows (when that sheet could
+    not be read, its own error says why)."""
+    if settings is None or "scenarios" not in settings.survive or scenarios_unread:
+        return
+    table = tables.get("scenarios")
+    if table is not None and table.rows:
+        return
+    fix = "add them to a Scenarios sheet, or remove scenarios from survive"
+    if "survive" in rows:
+        sheet = tables["settings"]
+        message = f"survive names scenarios, but the workbook has no Scenarios rows; {fix}."
+        found.add(error(sheet.sheet, sheet.ref("value", rows["survive"]), message))
+    else:
+        message = (
+            f"survive given for this run names scenarios, but the workbook has no Scenarios "
+            f"rows; {fix}."
+        )
+        found.add(error("", "", message))
+
+
 def _setting_expected(spec: SettingSpec) -> str:
+    if spec.several:
+        return f"one or more of {', '.join(spec.choices)}"
     return EXPECTED[spec.kind] if spec.kind is not None else " or ".join(spec.choices)
 
 
@@ -1140,20 +1225,10 @@ def _materials(table: Table, settings: Settings | None, found: Collector) -> dic
     column = {name: [values[i] for i in keep] for name, values in parsed.columns.items()}
     defaultable = {
         name: getattr(defaults, name)
-        for name in ("max_country_share", "max_supplier_share", "max_avg_risk")
+        for name in ("max_country_share", "max_supplier_share", "max_avg_risk", "min_cover")
         if getattr(defaults, name) is not None
     }
-    blank = [column[name] for name in defaultable]
-    defaulted = (
-        [
-            frozenset(
-                name for name, value in zip(defaultable, values, strict=True) if value is None
-            )
-            for values in zip(*blank, strict=True)
-        ]
-        if blank
-        else [frozenset()] * len(rows)
-    )
+    defaulted = _blank_fields(column, list(defaultable), len(rows))
     materials = construct_all(
         Material,
         name=column["material"],
@@ -1165,8 +1240,81 @@ def _materials(table: Table, settings: Settings | None, found: Collector) -> dic
         row=rows,
         quantity_cell=[table.ref("quantity", row) for row in rows],
         defaulted=defaulted,
+        **_resilience_and_awards(table, rows, column, defaults, found),
     )
     return {material.name: material for material in materials}
+
+
+def _blank_fields(
+    column: dict[str, list[Any]], names: list[str], count: int
+) -> list[frozenset[str]]:
+    """For each of `count` rows, which of the fields `names` are blank (None) in `column`; rows
+    that leave the same fields blank share one set."""
+    if not names:
+        return [frozenset()] * count
+    sets: dict[tuple[bool, ...], frozenset[str]] = {}
+    blanks = zip(*([value is None for value in column[name]] for name in names), strict=True)
+    return [
+        sets[flags]
+        if flags in sets
+        else sets.setdefault(flags, frozenset(n for n, b in zip(names, flags, strict=True) if b))
+        for flags in blanks
+    ]
+
+
+# The Demand columns read as they are (blank: the field's default), when the sheet has them.
+AS_GIVEN = ("min_award", "min_countries", "max_avg_co2", "stock", "stock_cost", "max_stock")
+# Units that count whole pieces (`Demand.unit`), as `unit_key` writes them.
+WHOLE = "pcs"
+
+
+def _resilience_and_awards(
+    table: Table,
+    rows: list[int],
+    column: dict[str, list[Any]],
+    settings: Settings,
+    found: Collector,
+) -> dict[str, list[Any]]:
+    """The values of the materials' fields that the Demand sheet's newer columns give (only
+    those it has, so that a workbook without them pays nothing); a fractional quantity of a
+    material counted in pieces is an error, and a max_stock without a stock_cost a warning."""
+    fields = {name: column[name] for name in AS_GIVEN if name in table.columns}
+    if "min_cover" in table.columns or settings.min_cover != Settings().min_cover:
+        fields["min_cover"] = _filled(column["min_cover"], settings.min_cover)
+    if "unit" in table.columns:
+        fields["unit"] = column["unit"]
+        fields["whole"] = [unit is not None and unit_key(unit) == WHOLE for unit in column["unit"]]
+        for row, name, unit, whole, quantity in zip(
+            rows,
+            column["material"],
+            column["unit"],
+            fields["whole"],
+            column["quantity"],
+            strict=True,
+        ):
+            if whole and not float(quantity).is_integer():
+                found.add(
+                    error(
+                        table.sheet,
+                        table.ref("quantity", row),
+                        f"quantity is {describe(quantity)}, but {quoted(name)} is counted in "
+                        f"{unit} (whole units); give a whole number.",
+                    )
+                )
+    if "max_stock" in table.columns:
+        costs = column["stock_cost"]
+        stocks = zip(rows, column["material"], column["max_stock"], costs, strict=True)
+        for row, name, most, cost in stocks:
+            if most is not None and cost is None:
+                found.add(
+                    warning(
+                        table.sheet,
+                        table.ref("max_stock", row),
+                        f"max_stock has no effect: {quoted(name)} has no stock_cost, so no stock "
+                        "can be added.",
+                    )
+                )
+    return fields
 
 
 def _filled(values: list[T | None], default: T) -> list[T]:
@@ -1178,24 +1326,52 @@ def _filled(values: list[T | None], default: T) -> list[T]:
     return [default if value is None else value for value in values]
 
 
+# The columns an offer's price tiers share: given on one of its rows, blank (or the same) on
+# the others. Only unit_price and tier_from differ from tier to tier.
+SHARED = (
+    "country",
+    "capacity",
+    "freight",
+    "tariff",
+    "risk",
+    "min_order",
+    "fixed_cost",
+    "current_quantity",
+    "origin",
+    "currency",
+    "reserve_price",
+    "co2",
+)
+MONEY = ("unit_price", "freight", "fixed_cost", "reserve_price")  # in the offer's currency
+Tiers = tuple[tuple[float, float], ...]  # (tier_from, unit_price) of each price tier
+
+
 def _offers(
     tables: dict[str, Table],
     materials: dict[str, Material],
     country_defaults: dict[str, CountryDefaults],
     settings: Settings | None,
+    currencies: Currencies,
     odd: Odd,
     found: Collector,
 ) -> list[Offer]:
-    """Offers with their defaults resolved. Every row's names are checked (valid row or not)
-    against every row of Demand and Countries, so that a bad cell there raises no second, false
-    error here and a bad cell here hides no misspelt name."""
+    """Offers with their defaults resolved, the rows of each offer's price tiers merged into it
+    and its money converted into the workbook's currency. Every row's names are checked (valid
+    row or not) against every row of Demand and Countries, so that a bad cell there raises no
+    second, false error here and a bad cell here hides no misspelt name."""
     table = tables["offers"]
-    parsed = _parse(table, OfferRow, found)
+    tiered = _given(table, "tier_from")
+    # an offer's price tiers leave its country and freight blank on all rows but one
+    parsed = _parse(table, OfferRow, found, left_blank=("country", "freight") if tiered else ())
     risk_matters = settings is not None and (
         settings.risk_price > 0 or any(m.max_avg_risk is not None for m in materials.values())
     )
-    dropped = {row for row, *_ in _offer_repeats(table, found)}
+    dropped = {row for row, *_ in _offer_repeats(table, tiered, found)}
+    if tiered:
+        _tier_checks(table, dropped, found)
     dropped |= _offer_names(table, tables.get("demand"), tables.get("countries"), odd, found)
+    if _given(table, "currency"):
+        _offer_currencies(table, currencies, found)
     column = parsed.columns
     if dropped or not table.names("material") <= materials.keys():
         keep = [
@@ -1207,21 +1383,31 @@ def _offers(
         column = {name: [values[i] for i in keep] for name, values in column.items()}
     else:
         rows = parsed.rows
+    further: list[tuple[int, ...]] = []
+    tiers: list[Tiers] = []
+    if tiered:
+        column, rows, further, tiers = _merged(column, rows, table.columns.keys())
     countries = column["country"]
+    origins = (
+        [None if o == c else o for o, c in zip(column["origin"], countries, strict=True)]
+        if "origin" in table.columns
+        else []
+    )
     tariffs = {name: d.tariff for name, d in country_defaults.items() if d.tariff is not None}
     risks = {name: d.risk for name, d in country_defaults.items() if d.risk is not None}
     embargoed = {name for name, d in country_defaults.items() if d.embargo}
     tariff = _filled_by_country(column["tariff"], countries, tariffs, 0.0)
-    risk = _filled_by_country(column["risk"], countries, risks, None)
+    risk = _risks(column["risk"], countries, origins, risks)
     unscored = [i for i, value in enumerate(risk) if value is None] if None in risk else []
     min_order, capacity = column["min_order"], column["capacity"]
     flagged: list[tuple[int, int, Diagnostic]] = []  # (offer, check, warning): offer by offer
     if risk_matters:
         cell = "risk" if "risk" in table.letters else "supplier"
         for i in unscored:
+            origin = f", origin {origins[i]}" if origins and origins[i] else ""
             message = (
-                f"No risk score for {quoted(column['supplier'][i])} ({countries[i]}) in Offers "
-                "or Countries; its risk is taken as 0."
+                f"No risk score for {quoted(column['supplier'][i])} ({countries[i]}{origin}) in "
+                "Offers or Countries; its risk is taken as 0."
             )
             flagged.append((i, 0, warning(table.sheet, table.ref(cell, rows[i]), message)))
     if any(min_order):
@@ -1231,28 +1417,37 @@ def _offers(
                     f"min_order {describe(least)} is above the capacity {describe(most)}; "
                     "this offer can never be used."
                 )
-                flagged.append(
-                    (i, 1, warning(table.sheet, table.ref("min_order", rows[i]), message))
-                )
+                row = _row_with(table, "min_order", rows[i], further[i] if further else ())
+                flagged.append((i, 1, warning(table.sheet, table.ref("min_order", row), message)))
     found.add_sorted(flagged)
+    _co2_given(table, tables.get("demand"), materials, column, rows, found)
+    money, tiers = _in_workbook_currency(table, column, tiers, currencies)
+    extra: dict[str, list[Any]] = {
+        name: column[name] for name in ("currency", "co2") if name in table.columns
+    }
+    if "reserve_price" in table.columns:
+        extra["reserve_price"] = money["reserve_price"]
+    if origins:
+        extra["origin"] = origins
+    if tiered:
+        extra["tiers"], extra["rows"] = tiers, further
     offers = construct_all(
         Offer,
         index=range(len(rows)),
         supplier=column["supplier"],
         country=countries,
         material=column["material"],
-        unit_price=column["unit_price"],
+        unit_price=money["unit_price"],
         capacity=capacity,
-        freight=column["freight"],
+        freight=money["freight"],
         tariff=tariff,
         risk=_filled(risk, 0.0),
         min_order=min_order,
-        fixed_cost=column["fixed_cost"],
+        fixed_cost=money["fixed_cost"],
         current_quantity=column["current_quantity"],
-        embargoed=[country in embargoed for country in countries]
-        if embargoed
-        else [False] * len(rows),
+        embargoed=_embargoed(countries, origins, embargoed),
         row=rows,
+        **extra,
     )
     if unscored and not risk_matters:
         found.add(
@@ -1283,20 +1478,124 @@ def _offers(
     return offers
 
 
-def _offer_repeats(table: Table, found: Collector) -> list[tuple[int, tuple[str, str], int]]:
+def _given(table: Table, column: str) -> bool:
+    """Whether the table has `column` with at least one cell that is not blank."""
+    return column in table.columns and bool(table.columns[column].types - {NoneType})
+
+
+def _risks(
+    own: list[float | None],
+    countries: list[str],
+    origins: list[str | None],
+    defaults: dict[str, float],
+) -> list[float | None]:
+    """Each offer's risk (`rules.offer_risk`): its own, else the higher of its country's and its
+    origin's; None where none is known."""
+    if not defaults or None not in own:
+        return own
+    country = np.array([defaults.get(c, np.nan) for c in countries], dtype=np.float64)
+    origin = (
+        np.array([np.nan if o is None else defaults.get(o, np.nan) for o in origins])
+        if origins
+        else np.nan
+    )
+    risk = rules.offer_risk(np.array(own, dtype=np.float64), country, origin)
+    return [None if math.isnan(r) else r for r in risk.tolist()]
+
+
+def _embargoed(countries: list[str], origins: list[str | None], embargoed: set[str]) -> list[bool]:
+    """Whether each offer ships from or originates in an embargoed country."""
+    if not embargoed:
+        return [False] * len(countries)
+    if not origins:
+        return [country in embargoed for country in countries]
+    return [c in embargoed or o in embargoed for c, o in zip(countries, origins, strict=True)]
+
+
+def _in_workbook_currency(
+    table: Table, column: dict[str, list[Any]], tiers: list[Tiers], currencies: Currencies
+) -> tuple[dict[str, list[Any]], list[Tiers]]:
+    """The offers' money columns and price tiers, each amount times the rate of its offer's
+    currency."""
+    money = {name: column[name] for name in MONEY}
+    if not _given(table, "currency"):
+        return money, tiers
+    rate = list(map(currencies.rate, column["currency"]))
+    if rate.count(1.0) == len(rate):
+        return money, tiers
+    money = {
+        name: [None if v is None else v * r for v, r in zip(values, rate, strict=True)]
+        for name, values in money.items()
+    }
+    if tiers:
+        tiers = [tuple((f, p * r) for f, p in t) for t, r in zip(tiers, rate, strict=True)]
+    return money, tiers
+
+
+def _row_with(table: Table, column: str, row: int, further: tuple[int, ...]) -> int:
+    """The first of an offer's rows (`row`, then `further`) whose `column` cell is not blank."""
+    cells = table.columns[column].values
+    for candidate in (row, *further):
+        if cells[bisect_left(table.rows, candidate)] is not None:
+            return candidate
+    return row
+
+
+def _co2_given(
+    table: Table,
+    demand: Table | None,
+    materials: dict[str, Material],
+    column: dict[str, list[Any]],
+    rows: list[int],
+    found: Collector,
+) -> None:
+    """Every offer of a material with a max_avg_co2 must give its co2: an error at each blank
+    co2 cell (at the material's max_avg_co2 when Offers has no co2 column)."""
+    capped = {name for name, m in materials.items() if m.max_avg_co2 is not None}
+    if not capped:
+        return
+    if "co2" not in table.columns:
+        for name in capped:
+            cell = demand.ref("max_avg_co2", materials[name].row) if demand is not None else ""
+            message = (
+                f"max_avg_co2 of {quoted(name)} needs the co2 of each of its offers, but the "
+                "Offers sheet has no co2 column; add one with each offer's emissions per unit."
+            )
+            found.add(error(DEMAND.name if demand is None else demand.sheet, cell, message))
+        return
+    for row, material, co2 in zip(rows, column["material"], column["co2"], strict=True):
+        if co2 is None and material in capped:
+            message = (
+                f"co2 is blank, but {quoted(material)} has a max_avg_co2; give this offer's "
+                "emissions per unit."
+            )
+            found.add(error(table.sheet, table.ref("co2", row), message))
+
+
+def _offer_repeats(
+    table: Table, tiered: bool, found: Collector
+) -> list[tuple[int, tuple[Any, ...], int]]:
     """Every row (valid or not) whose (supplier, material) pair an earlier row has, each with an
-    error: `(row, pair, first row)`."""
+    error: `(row, key, first row)`. With price tiers the key is (supplier, material, tier_from):
+    rows of one pair with different tier_from values are the tiers of one offer."""
     suppliers, offered = table.text("supplier"), table.text("material")
     if "supplier" in table.unique:
         return []  # every supplier makes one offer
-    if table.complete("supplier") and table.complete("material"):
-        pairs: list[tuple[str, str] | None] = list(zip(suppliers, offered, strict=True))
+    tier_from: list[Any] = []
+    if tiered:
+        tier_from, bad = table.converted("tier_from")
+        keys: list[tuple[Any, ...] | None] = [
+            None if s is None or m is None or i in bad else (s, m, t or 0.0)
+            for i, (s, m, t) in enumerate(zip(suppliers, offered, tier_from, strict=True))
+        ]
+    elif table.complete("supplier") and table.complete("material"):
+        keys = list(zip(suppliers, offered, strict=True))
     else:
-        pairs = [
+        keys = [
             None if supplier is None or material is None else (supplier, material)
             for supplier, material in zip(suppliers, offered, strict=True)
         ]
-    repeats = _repeats(table.rows, pairs)
+    repeats = _repeats(table.rows, keys)
     if repeats:
         written = dict(
             zip(
@@ -1305,84 +1604,252 @@ def _offer_repeats(table: Table, found: Collector) -> list[tuple[int, tuple[str,
                 strict=True,
             )
         )
-        for row, _, first in repeats:
+        tiers = dict(zip(table.rows, tier_from, strict=True)) if tiered else {}
+        for row, key, first in repeats:
             (supplier, material), (first_supplier, first_material) = written[row], written[first]
             spelt = (
                 f" (as {quoted(first_supplier or '')} and {quoted(first_material or '')})"
                 if (supplier, material) != (first_supplier, first_material)
                 else ""
             )
-            found.add(
-                error(
-                    table.sheet,
-                    table.ref("supplier", row),
-                    f"supplier {quoted(supplier or '')} already offers {quoted(material or '')} "
-                    f"in row {first}{spelt}; each (supplier, material) pair may appear only "
-                    "once.",
+            offers = f"supplier {quoted(supplier or '')} already offers {quoted(material or '')}"
+            if tiers.get(row) is not None or tiers.get(first) is not None:
+                message = (
+                    f"{offers} with tier_from {describe(key[2])} in row {first}{spelt}; each "
+                    "price tier of an offer needs its own tier_from (blank means 0)."
                 )
-            )
+            else:
+                message = (
+                    f"{offers} in row {first}{spelt}; each (supplier, material) pair may appear "
+                    "only once."
+                )
+            found.add(error(table.sheet, table.ref("supplier", row), message))
     return repeats
+
+
+def _tier_checks(table: Table, dropped: set[int], found: Collector) -> None:
+    """The rules of price tiers, on every row (valid or not) that repeats no other: each offer
+    names its country on one of its rows; a shared column has one value across the offer's
+    rows; its lowest tier_from is 0; and no tier's price is above a lower tier's."""
+    tier_from, tier_bad = table.converted("tier_from")
+    prices, price_bad = table.converted("unit_price")
+    countries, country_bad = table.text("country"), table.converted("country")[1]
+    shared = [(name, *_comparable(table, name)) for name in SHARED if name in table.columns]
+    flagged: list[tuple[int, int, Diagnostic]] = []
+    for positions in _offer_rows(table, dropped):
+        if len(positions) == 1:  # most offers: no tiers to compare
+            i = positions[0]
+            if countries[i] is None and i not in country_bad:
+                flagged.append(_no_country(table, positions))
+            if tier_from[i] and i not in tier_bad:
+                flagged.append(_first_tier(table, tier_from[i], i, False))
+            continue
+        if all(countries[i] is None and i not in country_bad for i in positions):
+            flagged.append(_no_country(table, positions))
+        for name, keys, shown in shared:
+            if len({keys[i] for i in positions} - {None}) > 1:
+                flagged += _conflicts(table, name, keys, shown, positions)
+        if any(i in tier_bad for i in positions) or all(tier_from[i] is None for i in positions):
+            continue
+        ladder = sorted((tier_from[i] or 0.0, i) for i in positions)
+        if ladder[0][0] != 0:
+            flagged.append(_first_tier(table, ladder[0][0], ladder[0][1], True))
+        cheapest: tuple[float, int] | None = None  # the lowest price of the lower tiers
+        for tier, i in ladder:
+            if prices[i] is None or i in price_bad:
+                continue
+            if cheapest is not None and prices[i] > prices[cheapest[1]]:
+                flagged.append(_rising(table, prices, (tier, i), cheapest))
+            elif cheapest is None or prices[i] < prices[cheapest[1]]:
+                cheapest = (tier, i)
+    found.add_sorted(flagged)
+
+
+def _no_country(table: Table, positions: list[int]) -> tuple[int, int, Diagnostic]:
+    """The error of an offer (its rows' positions) that names its country on none of its rows,
+    at its first row."""
+    if len(positions) == 1:
+        message = f"country is blank; expected {EXPECTED[Kind.TEXT]}."
+    else:
+        listed = _and([str(table.rows[i]) for i in positions])
+        message = (
+            f"country is blank in every row of this offer (rows {listed}); expected "
+            f"{EXPECTED[Kind.TEXT]} in one of them."
+        )
+    cell = table.ref("country", table.rows[positions[0]])
+    return positions[0], 0, error(table.sheet, cell, message)
+
+
+def _first_tier(table: Table, lowest: float, at: int, several: bool) -> tuple[int, int, Diagnostic]:
+    """The error of an offer whose lowest tier_from (at position `at`) is not 0."""
+    whose = ", the lowest of this offer's price tiers," if several else ""
+    message = (
+        f"tier_from is {describe(lowest)}{whose} but an offer's first price tier must start at 0 "
+        f"(type 0 or leave it blank), or below {describe(lowest)} it has no price."
+    )
+    return at, 2, error(table.sheet, table.ref("tier_from", table.rows[at]), message)
+
+
+def _rising(
+    table: Table, prices: list[Any], tier: tuple[float, int], lower: tuple[float, int]
+) -> tuple[int, int, Diagnostic]:
+    """The error of a price tier (tier_from, position) that costs more than a `lower` one."""
+    (start, i), (low_start, j) = tier, lower
+    message = (
+        f"unit_price {describe(prices[i])} from tier_from {describe(start)} is above "
+        f"{describe(prices[j])} from tier_from {describe(low_start)} (row {table.rows[j]}); a "
+        "price tier may not cost more per unit than a lower one."
+    )
+    return i, 3, error(table.sheet, table.ref("unit_price", table.rows[i]), message)
+
+
+def _offer_rows(table: Table, dropped: set[int]) -> list[list[int]]:
+    """The positions of each offer's rows, in sheet order, by (supplier, material); a row
+    without both names, or a repeat (`dropped`), is on its own."""
+    groups: dict[object, list[int]] = {}
+    pairs = zip(table.rows, table.text("supplier"), table.text("material"), strict=True)
+    for i, (row, supplier, material) in enumerate(pairs):
+        if row not in dropped:
+            key = i if supplier is None or material is None else (supplier, material)
+            groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def _comparable(table: Table, column: str) -> tuple[list[Any], list[Any]]:
+    """The values of `column` as two rows' values are compared (names by key, currency codes
+    ignoring case, numbers as read; None where blank or not acceptable) and as a message shows
+    them."""
+    if column in ("country", "origin"):
+        return table.text(column), table.written(column)
+    values = table.converted(column)[0]
+    if column == "currency":
+        return [None if v is None else code_key(v) for v in values], values
+    return values, values
+
+
+def _conflicts(
+    table: Table, column: str, keys: list[Any], shown: list[Any], positions: list[int]
+) -> list[tuple[int, int, Diagnostic]]:
+    """An error at each cell of an offer's rows whose `column` differs from the first value
+    given on them."""
+    flagged: list[tuple[int, int, Diagnostic]] = []
+    first: int | None = None
+    for i in positions:
+        if keys[i] is None:
+            continue
+        if first is None:
+            first = i
+        elif keys[i] != keys[first]:
+            supplier, material = table.written("supplier")[i], table.written("material")[i]
+            message = (
+                f"{column} is {describe(shown[i])}, but row {table.rows[first]} of the same offer "
+                f"({quoted(supplier or '')}, {quoted(material or '')}) says "
+                f"{describe(shown[first])}; the price tiers of one offer share every column but "
+                f"unit_price and tier_from: give its {column} on one row and leave it blank on "
+                "the others."
+            )
+            flagged.append((i, 1, error(table.sheet, table.ref(column, table.rows[i]), message)))
+    return flagged
+
+
+def _merged(
+    column: dict[str, list[Any]], rows: list[int], given: Iterable[str]
+) -> tuple[dict[str, list[Any]], list[int], list[tuple[int, ...]], list[Tiers]]:
+    """One offer per (supplier, material) of the valid rows: its first row's values, with the
+    first value given on any of its rows of each shared column and the price of its lowest
+    tier; its first row, its further rows and its tiers `(tier_from, unit_price)` by tier_from
+    (none for an offer of one row). `given`: the columns the sheet has (the others are blank).
+    A freight blank on every row is 0; an offer that names no country (an error already) is
+    left out."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, pair in enumerate(zip(column["supplier"], column["material"], strict=True)):
+        groups.setdefault(pair, []).append(i)
+    offers = list(groups.values())
+    merged = {
+        name: [values[p[0]] for p in offers] if name in given else [None] * len(offers)
+        for name, values in column.items()
+    }
+    shared = [name for name in SHARED if name in given]
+    tiers: list[Tiers] = [()] * len(offers)
+    for k, positions in enumerate(offers):
+        if len(positions) == 1:
+            continue
+        for name in shared:
+            if merged[name][k] is None:
+                values = column[name]
+                merged[name][k] = next(
+                    (values[i] for i in positions if values[i] is not None), None
+                )
+        ladder = sorted((column["tier_from"][i] or 0.0, column["unit_price"][i]) for i in positions)
+        merged["unit_price"][k] = ladder[0][1]
+        tiers[k] = tuple(ladder)
+    merged["freight"] = _filled(merged["freight"], 0.0)  # blank on each of the offer's rows
+    first = [rows[p[0]] for p in offers]
+    further = [tuple(rows[i] for i in p[1:]) for p in offers]
+    if None in merged["country"]:
+        keep = [k for k, country in enumerate(merged["country"]) if country is not None]
+        merged = {name: [values[k] for k in keep] for name, values in merged.items()}
+        first, further, tiers = ([values[k] for k in keep] for values in (first, further, tiers))
+    return merged, first, further, tiers
 
 
 def _offer_names(
     table: Table, demand: Table | None, countries: Table | None, odd: Odd, found: Collector
 ) -> set[int]:
-    """The rows whose material is not in Demand or whose country is a misspelling of one in
-    Countries, each with an error (a country merely not listed there gets a note)."""
+    """The rows whose material is not in Demand or whose country (or origin) is a misspelling of
+    one in Countries, each with an error (a country merely not listed there gets a note)."""
     materials = demand.names("material") if demand is not None else None
     listed = countries.names("country") if countries is not None else None
     check_materials = materials is not None and not table.names("material") <= materials
-    check_countries = listed is not None and not table.names("country") <= listed
-    if not (check_materials or check_countries):
+    places = [
+        (order, column)
+        for order, column in enumerate(("country", "origin"), 1)
+        if listed is not None and column in table.columns and not table.names(column) <= listed
+    ]
+    if not (check_materials or places):
         return set()
-    hints: dict[str, str] = {}  # name -> its "did you mean", found once
+    hints: dict[str, str] = {}  # material -> its "did you mean", found once
+    near: dict[str, str] = {}  # country -> its "did you mean"
     flagged: list[tuple[int, int, Diagnostic]] = []
     dropped: set[int] = set()
-    columns = zip(
-        table.text("material"),
-        table.written("material"),
-        table.text("country"),
-        table.written("country"),
-        strict=True,
-    )
-    for i, (material, written_material, country, written_country) in enumerate(columns):
-        row = table.rows[i]
-        if (
-            check_materials
-            and material is not None
-            and material not in materials  # type: ignore[operator]
-            and material not in odd["material"]
+    if check_materials:
+        for i, (material, written) in enumerate(
+            zip(table.text("material"), table.written("material"), strict=True)
         ):
+            if material is None or material in materials or material in odd["material"]:  # type: ignore[operator]
+                continue
             if material not in hints:
                 hints[material] = _unknown(material, materials)  # type: ignore[arg-type]
             message = (
-                f"material {quoted(written_material or '')} is not in the Demand sheet"
+                f"material {quoted(written or '')} is not in the Demand sheet"
                 f"{hints[material]}; materials there: {_listed(materials)}."  # type: ignore[arg-type]
             )
+            row = table.rows[i]
             flagged.append((i, 0, error(table.sheet, table.ref("material", row), message)))
             dropped.add(row)
-        if (
-            check_countries
-            and country is not None
-            and country not in listed  # type: ignore[operator]
-            and country not in odd["country"]
+    for order, column in places:
+        for i, (country, written) in enumerate(
+            zip(table.text(column), table.written(column), strict=True)
         ):
-            if country not in hints:
-                hints[country] = _unknown(country, listed)  # type: ignore[arg-type]
-            cell = table.ref("country", row)
-            if hints[country]:
+            if country is None or country in listed or country in odd["country"]:  # type: ignore[operator]
+                continue
+            if country not in near:
+                near[country] = _unknown(country, listed)  # type: ignore[arg-type]
+            row = table.rows[i]
+            cell = table.ref(column, row)
+            if near[country]:
                 message = (
-                    f"country {quoted(written_country or '')} is not in the Countries sheet"
-                    f"{hints[country]}; correct the spelling or add the country there."
+                    f"{column} {quoted(written or '')} is not in the Countries sheet"
+                    f"{near[country]}; correct the spelling or add the country there."
                 )
-                flagged.append((i, 1, error(table.sheet, cell, message)))
+                flagged.append((i, order, error(table.sheet, cell, message)))
                 dropped.add(row)
             else:
                 message = (
-                    f"country {quoted(written_country or '')} is not in the Countries sheet; "
+                    f"{column} {quoted(written or '')} is not in the Countries sheet; "
                     "only the default limits apply to it."
                 )
-                flagged.append((i, 1, info(table.sheet, cell, message)))
+                flagged.append((i, order, info(table.sheet, cell, message)))
     found.add_sorted(flagged)
     return dropped
 
@@ -1423,6 +1890,8 @@ def _scenarios(tables: dict[str, Table], odd: Odd, found: Collector) -> list[Sce
     if offers is not None:  # else that sheet's own error says it all
         listed = countries.names("country") if countries is not None else set()
         known["country"] = offers.names("country") | listed
+        if "origin" in offers.columns:
+            known["country"] |= offers.names("origin")
         known["supplier"] = offers.names("supplier")
     if demand is not None:
         known["material"] = demand.names("material")
@@ -1460,3 +1929,263 @@ def _scenarios(tables: dict[str, Table], odd: Odd, found: Collector) -> list[Sce
         )
         scenarios.setdefault(item.scenario, []).append(disruption)
     return [Scenario(name=name, disruptions=rows) for name, rows in scenarios.items()]
+
+
+# --- currencies and units ----------------------------------------------------------------------
+
+
+def code_key(code: str) -> str:
+    """How currency codes are compared: ignoring case and the spaces around them."""
+    return code.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Currencies:
+    """The workbook's currency and the rates that convert other currencies into it."""
+
+    own: str | None = None  # Settings currency, as written
+    named: bool = False  # the Settings sheet names a currency (readable or not)
+    rates: dict[str, float] = field(default_factory=dict)  # code_key -> rate, valid rows
+    listed: set[str] = field(default_factory=set)  # code_key of every Rates row, valid or not
+    sheet: str | None = None  # the Rates sheet as the workbook names it; None without one
+    unread: bool = False  # the workbook has a Rates sheet that could not be read
+
+    @property
+    def own_key(self) -> str | None:
+        return None if self.own is None else code_key(self.own)
+
+    def rate(self, code: str | None) -> float:
+        """What one unit of `code` is worth in the workbook's currency (1 for blank, for the
+        workbook's own, and for a currency without a rate, an error of its own)."""
+        if code is None:
+            return 1.0
+        key = code_key(code)
+        return 1.0 if key == self.own_key else self.rates.get(key, 1.0)
+
+
+def _rates(
+    table: Table | None, settings: Settings, named: bool, unread: bool, found: Collector
+) -> tuple[Currencies, dict[str, float]]:
+    """The currencies of the workbook and the Rates sheet's rates (as written, for `Problem`).
+    Each currency appears once; naming any needs the workbook's own currency (Settings), whose
+    own row, if any, must say 1."""
+    own = settings.currency
+    if table is None:
+        return Currencies(own, named, unread=unread), {}
+    parsed = _parse(table, RateRow, found)
+    codes = table.written("currency")
+    keys = [None if code is None else code_key(code) for code in codes]
+    repeats = _repeats(table.rows, keys)
+    written = dict(zip(table.rows, codes, strict=True))
+    for row, _, first in repeats:
+        spelt = f" as {quoted(written[first] or '')}" if written[first] != written[row] else ""
+        message = (
+            f"currency {quoted(written[row] or '')} appears again (first in row {first}{spelt}); "
+            "give each currency one rate."
+        )
+        found.add(error(table.sheet, table.ref("currency", row), message))
+    if own is None and not named:
+        for row, code in written.items():
+            if code is not None:
+                message = (
+                    f"currency {quoted(code)} has a rate, but Settings gives no currency for the "
+                    "workbook; add the setting currency (e.g. USD), the currency the rates "
+                    "convert into."
+                )
+                found.add(error(table.sheet, table.ref("currency", row), message))
+    rates: dict[str, float] = {}
+    spelt_rates: dict[str, float] = {}
+    later = {row for row, *_ in repeats}
+    for row, item in parsed.models(RateRow):
+        if row in later:
+            continue
+        key = code_key(item.currency)
+        if own is not None and key == code_key(own) and item.rate != 1:
+            message = (
+                f"rate is {describe(item.rate)}, but {quoted(item.currency)} is the workbook's "
+                "own currency (Settings currency); its rate must be 1."
+            )
+            found.add(error(table.sheet, table.ref("rate", row), message))
+        rates[key] = item.rate
+        spelt_rates[item.currency] = item.rate
+    listed = {key for key in keys if key is not None}
+    return Currencies(own, named, rates, listed, table.sheet, unread), spelt_rates
+
+
+def _offer_currencies(table: Table, currencies: Currencies, found: Collector) -> None:
+    """Every currency named in Offers (valid row or not) other than the workbook's needs a rate,
+    and any needs the workbook's currency: an error at the first cell naming it."""
+    codes = table.converted("currency")[0]
+    first: dict[str, list[int]] = {}  # code_key -> [its first position, rows naming it]
+    for i, code in enumerate(codes):
+        if code is not None:
+            entry = first.setdefault(code_key(code), [i, 0])
+            entry[1] += 1
+    for key, (i, count) in first.items():
+        if key == currencies.own_key:
+            continue
+        code = codes[i]
+        also = f" ({count:,} rows name it; this is the first)" if count > 1 else ""
+        if currencies.own is None:
+            if currencies.named:
+                continue  # the setting's own error says why it could not be read
+            message = (
+                f"currency {quoted(code)} is named, but Settings gives no currency for the "
+                f"workbook{also}; add the setting currency (e.g. USD), the currency every "
+                "amount is converted into."
+            )
+        elif currencies.unread or key in currencies.listed:
+            continue
+        else:
+            where = "the Rates sheet" if currencies.sheet else "a Rates sheet (currency, rate)"
+            message = (
+                f"currency {quoted(code)} has no rate{also}; add it to {where} with the value "
+                f"of one {code} in {currencies.own}."
+            )
+        found.add(error(table.sheet, table.ref("currency", table.rows[i]), message))
+
+
+# Spellings of the common units, without spaces and dots, by the one that stands for them all.
+UNITS = {
+    "t": "t ton tons tonne tonnes mt metricton metrictons metrictonne metrictonnes",
+    "kg": "kg kgs kilo kilos kilogram kilograms kilogramme kilogrammes",
+    "g": "g gram grams gramme grammes",
+    "lb": "lb lbs pound pounds",
+    WHOLE: "pcs pc piece pieces unit units ea each",
+}
+UNIT_SPELLINGS = {spelling: unit for unit, words in UNITS.items() for spelling in words.split()}
+# ISO 4217 codes taken for a currency in a header note (`Unit Price [USD/kg]`), besides the
+# codes the workbook names; a sign only where it is unambiguous.
+_ISO_CODES = (
+    "usd eur gbp jpy cny chf cad aud nzd krw inr brl mxn zar sek nok dkk pln czk huf ron try "
+    "rub sgd hkd twd thb idr myr php vnd sar aed ils kzt clp pen cop ars"
+)
+CURRENCY_CODES = frozenset(_ISO_CODES.split())
+CURRENCY_SIGNS = {"€": "eur", "£": "gbp"}
+_PER = re.compile(r"\s*(?:/|\bper\b)\s*", re.IGNORECASE)
+# Columns whose header note may give a unit (quantities: the note; per unit: after its `/`)
+# or a currency (before its `/`), by sheet.
+QUANTITIES = {
+    "offers": ("capacity", "min_order", "current_quantity", "tier_from"),
+    "demand": ("quantity", "stock", "max_stock"),
+}
+PER_UNIT = {
+    "offers": ("unit_price", "freight", "reserve_price", "co2"),
+    "demand": ("stock_cost", "max_avg_co2"),
+}
+AMOUNTS = {
+    "offers": ("unit_price", "freight", "fixed_cost", "reserve_price"),
+    "demand": ("stock_cost",),
+}
+
+
+def unit_key(unit: str) -> str:
+    """How units are compared: ignoring case, spaces and dots, each spelling of a common unit
+    as that unit (`Tonnes` = `t`, `pieces` = `pcs`)."""
+    key = re.sub(r"[\s.]+", "", unit).casefold()
+    return UNIT_SPELLINGS.get(key, key)
+
+
+def _header_notes(
+    tables: dict[str, Table],
+    materials: dict[str, Material],
+    offers: list[Offer],
+    currencies: Currencies,
+    found: Collector,
+) -> None:
+    """A warning at each header whose note gives a unit that is not the unit of every material
+    in Demand (when Demand gives units), or a currency other than that of the rows (the offers'
+    currencies, the workbook's for Demand). A note is never a conversion."""
+    units: dict[str, str] | None = None  # material -> its unit, found when a note needs them
+    priced: dict[str, str] | None = None  # the offers' currencies: code_key -> as written
+    for sheet in ("offers", "demand"):
+        table = tables.get(sheet)
+        if table is None:
+            continue
+        for column, note in table.notes.items():
+            if note is None:
+                continue
+            before, after = [*_PER.split(note, maxsplit=1), None][:2]
+            cell = f"{table.letters[column]}{table.header_row}"
+            unit = None
+            if column in QUANTITIES[sheet]:
+                unit = before
+            elif column in PER_UNIT[sheet]:
+                unit = after
+            if unit:
+                if units is None:
+                    units = {name: m.unit for name, m in materials.items() if m.unit is not None}
+                message = _unit_note(column, unit, units)
+                if message:
+                    found.add(warning(table.sheet, cell, message))
+            if before and column in AMOUNTS[sheet]:
+                if priced is None:
+                    priced = _priced(offers, currencies)
+                own = {code_key(currencies.own): currencies.own} if currencies.own else {}
+                rows = priced if sheet == "offers" else own
+                message = _currency_note(sheet, column, before, rows, {**own, **priced})
+                if message:
+                    found.add(warning(table.sheet, cell, message))
+
+
+def _priced(offers: list[Offer], currencies: Currencies) -> dict[str, str]:
+    """The currencies the offers are priced in (blank: the workbook's, if it has one), by
+    code_key, as first written."""
+    priced: dict[str, str] = {}
+    for offer in offers:
+        code = offer.currency or currencies.own
+        if code is not None:
+            priced.setdefault(code_key(code), code)
+    return priced
+
+
+def _unit_note(column: str, unit: str, units: dict[str, str]) -> str | None:
+    """The warning for a header note that gives `unit` in `column`, if a material (by name, its
+    unit) is in another unit; None when the note is no unit the tool knows."""
+    key = unit_key(unit)
+    if not units or (key not in UNITS and key not in map(unit_key, units.values())):
+        return None
+    other = {name: u for name, u in units.items() if unit_key(u) != key}
+    if not other:
+        return None
+    if len(other) == len(units) and len({unit_key(u) for u in other.values()}) == 1:
+        in_what = f"every material in {next(iter(other.values()))}"
+    else:
+        shown = [f"{quoted(name)} in {u}" for name, u in list(other.items())[:3]]
+        more = len(other) - len(shown)
+        in_what = _and([*shown, f"{more:,} more"] if more else shown)
+    return (
+        f"{column}'s header gives the unit {unit}, but Demand counts {in_what}; quantities are "
+        "read in each material's own unit (Demand.unit), never converted by a header. Check the "
+        "numbers, then correct the header or the unit."
+    )
+
+
+def _currency_note(
+    sheet: str, column: str, text: str, rows: dict[str, str], named: dict[str, str]
+) -> str | None:
+    """The warning for a header note that gives the currency `text` in `column`, if rows are
+    priced in another one (`rows`, by code_key); None when `text` is no currency code (a common
+    one, or one the workbook names: `named`)."""
+    key = CURRENCY_SIGNS.get(text.strip(), code_key(text))
+    if key not in CURRENCY_CODES and key not in named:
+        return None
+    other = sorted(code for k, code in rows.items() if k != key)
+    if not other:
+        return None
+    if sheet == "offers":
+        in_what = f"offers here are priced in {_and(other)}"
+        rule = "each offer's own currency (Offers.currency, blank = the workbook's)"
+    else:
+        in_what = f"the workbook's currency is {other[0]}"
+        rule = "the workbook's currency (Settings currency)"
+    return (
+        f"{column}'s header gives the currency {text.strip()}, but {in_what}; amounts are read "
+        f"in {rule}, never converted by a header. Check the numbers, then correct the header or "
+        "the currency."
+    )
+
+
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -392,7 +392,8 @@ def test_a_setting_close_to_a_known_one_is_an_error_and_others_stay_warnings() -
             "Settings!A3",
             "Setting 'colour' is not known; ignored. Known settings: max_country_share, "
             "max_supplier_share, max_avg_risk, risk_price, max_country_spend_share, "
-            "shortfall_penalty, solver, time_limit, frontier_points.",
+            "shortfall_penalty, solver, time_limit, frontier_points, currency, survive, min_cover, "
+            "country_floor, discount.",
         ),
         (
             WARNING,
@@ -790,13 +791,17 @@ def full() -> dict[str, Rows]:
     return {
         "Offers": [
             [c.name for c in SHEETS[0].columns],
-            ["ChinaCo", "China", "Ga", 10, 100, 1, 0.1, 50, 5, 100, 20],
+            ["ChinaCo", "China", "Ga", 10, 100, 1, 0.1, 50, 5, 100, 20, "Japan", "EUR", 1, 0, 3],
         ],
-        "Demand": [[c.name for c in SHEETS[1].columns], ["Ga", 100, 0.6, 0.8, 60, 2]],
+        "Demand": [
+            [c.name for c in SHEETS[1].columns],
+            ["Ga", 100, 0.6, 0.8, 60, 2, "t", 0.1, 1, 5, 10, 2, 50, 0.5],
+        ],
         "Countries": [[c.name for c in SHEETS[2].columns], ["China", 70, 0.5, 0.2, "FEOC", "no"]],
         "Groups": [[c.name for c in SHEETS[3].columns], ["FEOC", 0.5, 0.1]],
-        "Settings": [["setting", "value"], ["time_limit", 30]],
+        "Settings": [["setting", "value"], ["time_limit", 30], ["currency", "USD"]],
         "Scenarios": [[c.name for c in SHEETS[5].columns], ["Ban", "China", "ChinaCo", "Ga", 0, 1]],
+        "Rates": [[c.name for c in SHEETS[6].columns], ["EUR", 1.08]],
     }
 
 
@@ -812,7 +817,7 @@ def test_an_excel_error_in_any_cell_read_is_an_error_at_that_cell(
 ) -> None:
     sheets = full()
     sheets[sheet][1][position] = value
-    letter = "ABCDEFGHIJK"[position]
+    letter = "ABCDEFGHIJKLMNOPQ"[position]
 
     found = [f for f in diagnostics(sheets) if f[1] == f"{sheet}!{letter}2"]
 
@@ -825,7 +830,7 @@ def test_an_excel_error_in_any_cell_read_is_an_error_at_that_cell(
 def test_an_excel_error_in_a_header_is_an_error_at_that_cell(sheet: str) -> None:
     sheets = full()
     sheets[sheet][0].append(CellError("#REF!"))
-    letter = "ABCDEFGHIJKL"[len(sheets[sheet][0]) - 1]
+    letter = "ABCDEFGHIJKLMNOPQ"[len(sheets[sheet][0]) - 1]
 
     found = [f for f in diagnostics(sheets) if f[1] == f"{sheet}!{letter}1"]
 

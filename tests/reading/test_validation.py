@@ -579,7 +579,7 @@ def test_sheet_and_column_names_match_loosely(tmp_path: Path) -> None:
 def test_unknown_columns_and_sheets_are_warnings(tmp_path: Path) -> None:
     sheets = set_cell(base_sheets(), "Offers", "I1", "Notes")
     set_cell(sheets, "Offers", "I2", "call first")
-    set_cell(sheets, "Demand", "G1", "unit")
+    set_cell(sheets, "Demand", "G1", "remarks")
     set_cell(sheets, "Demand", "G2", "t")
     sheets["Read me"] = [["How to fill this workbook"]]
 
