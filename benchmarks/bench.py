@@ -3,6 +3,7 @@ reference pipeline.
 
     python benchmarks/bench.py [--sizes 2000 20000 200000] [--folder DIR] [--markdown]
                                [--cli-max 2000]
+    python benchmarks/bench.py --resilience [--sizes 200000] [--folder DIR] [--markdown]
     python benchmarks/bench.py --run project|reference WORKBOOK --out DIR [--allocation-only]
                                                                             # one run, JSON
 
@@ -19,6 +20,12 @@ project's seconds per stage, its total, peak memory and, for sizes up to `--cli-
 seconds of `python -m optimizer run WORKBOOK --out DIR` end to end, interpreter start included;
 then each reference's seconds per stage (imports not included), total, peak memory, the
 project/reference ratio and whether the total costs agree to 1e-6 (relative).
+
+`--resilience` runs the project alone on each size twice: on the workbook above, and on the same
+workbook planned to withstand the loss of any one country (issue 13): a reserve price on half of
+the offers, a stock cost for every material, Settings `survive` = country and `min_cover` 0.7,
+which binds for every material that buys more than 30% from one country. It prints the project's
+stages for both and the ratio of their totals (the target: at most 2.5).
 """
 
 from __future__ import annotations
@@ -44,37 +51,43 @@ PIPELINES = ("project", "reference")
 COST_TOLERANCE = 1e-6  # relative
 
 
-def generate(path: Path, offers: int, seed: int = 0) -> Path:
+def generate(path: Path, offers: int, seed: int = 0, survive: bool = False) -> Path:
+    """A workbook of `offers` offers; with `survive`, the same one planned to withstand the loss
+    of any one country (reserve prices, stock costs, `survive` and `min_cover`)."""
     rnd = random.Random(seed)
+    fees = random.Random(seed + 1)  # apart, so that both workbooks have the same offers
     materials = max(1, offers // OFFERS_PER_MATERIAL)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("Offers")
-    sheet.write_row(
-        0, 0, ["supplier", "country", "material", "unit_price", "capacity", "freight", "risk"]
-    )
+    header = ["supplier", "country", "material", "unit_price", "capacity", "freight", "risk"]
+    sheet.write_row(0, 0, [*header, "reserve_price"] if survive else header)
     row = 1
     for m in range(materials):
         for k in range(OFFERS_PER_MATERIAL):
-            sheet.write_row(
-                row,
-                0,
-                [
-                    f"Supplier {m}-{k}",
-                    rnd.choice(COUNTRIES),
-                    f"Part {m}",
-                    round(rnd.uniform(5, 50), 2),
-                    round(rnd.uniform(50, 400)),
-                    round(rnd.uniform(0, 3), 2),
-                    rnd.randint(0, 100),
-                ],
-            )
+            values: list[object] = [
+                f"Supplier {m}-{k}",
+                rnd.choice(COUNTRIES),
+                f"Part {m}",
+                round(rnd.uniform(5, 50), 2),
+                round(rnd.uniform(50, 400)),
+                round(rnd.uniform(0, 3), 2),
+                rnd.randint(0, 100),
+            ]
+            if survive and fees.random() < 0.5:
+                values.append(round(fees.uniform(0.5, 3), 2))
+            sheet.write_row(row, 0, values)
             row += 1
     demand = book.add_worksheet("Demand")
-    demand.write_row(
-        0, 0, ["material", "quantity", "max_country_share", "max_supplier_share", "max_avg_risk"]
-    )
+    header = ["material", "quantity", "max_country_share", "max_supplier_share", "max_avg_risk"]
+    demand.write_row(0, 0, [*header, "stock_cost"] if survive else header)
     for m in range(materials):
-        demand.write_row(m + 1, 0, [f"Part {m}", 1000, 0.4, 0.3, 60])
+        demand.write_row(m + 1, 0, [f"Part {m}", 1000, 0.4, 0.3, 60, *([40] if survive else [])])
+    if survive:
+        settings = book.add_worksheet("Settings")
+        for number, values in enumerate(
+            [["setting", "value"], ["survive", "country"], ["min_cover", 0.7]]
+        ):
+            settings.write_row(number, 0, values)
     book.close()
     return path
 
@@ -213,6 +226,38 @@ def _table(
     return f"{title}:\n{body}"
 
 
+def resilience(sizes: list[int], folder: Path, markdown: bool) -> str:
+    """The project on each size without and with `survive` = country, and the ratio."""
+    rows = []
+    for size in sizes:
+        row: dict[str, Any] = {"offers": size}
+        for key, survive in (("plain", False), ("survive", True)):
+            path = generate(folder / f"bench_{size}_{key}.xlsx", size, survive=survive)
+            old = time.time() - 60
+            os.utime(path, (old, old))
+            row[key] = measure("project", path, folder / f"out-{key}")
+            print(f"{size:,} offers, {key}: {row[key]['seconds']:.2f} s", file=sys.stderr)
+        rows.append(row)
+    plain = _table(
+        "Project, without survive",
+        rows,
+        "plain",
+        lambda row: {"status": row["plain"]["status"]},
+        markdown,
+    )
+    resilient = _table(
+        "Project, survive = country (min_cover 0.7)",
+        rows,
+        "survive",
+        lambda row: {
+            "status": row["survive"]["status"],
+            "survive / without": f"{row['survive']['seconds'] / row['plain']['seconds']:.2f}",
+        },
+        markdown,
+    )
+    return f"{plain}\n\n{resilient}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000, 200_000])
@@ -222,6 +267,11 @@ def main() -> None:
         "--cli-max", type=int, default=2_000, help="time the CLI for sizes up to this many offers"
     )
     parser.add_argument("--run", choices=PIPELINES, help="run one pipeline, print JSON")
+    parser.add_argument(
+        "--resilience",
+        action="store_true",
+        help="the project alone, on each size without and with survive = country",
+    )
     parser.add_argument("workbook", type=Path, nargs="?", help="the workbook for --run")
     parser.add_argument("--out", type=Path, default=None, help="output folder for --run")
     parser.add_argument(
@@ -241,6 +291,9 @@ def main() -> None:
         parser.error("a WORKBOOK is given only with --run")
     folder = args.folder or Path(tempfile.mkdtemp(prefix="optimizer-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
+    if args.resilience:
+        print(resilience(args.sizes, folder, args.markdown))
+        return
     rows = []
     for size in args.sizes:
         path = generate(folder / f"bench_{size}.xlsx", size)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -62,6 +63,13 @@ class Losses:
         return (total + stock + added)[self.material] - lost
 
 
+def required(problem: Problem, found: Losses) -> np.ndarray:
+    """What each disruption must leave of its material when `survive` names it: the material's
+    min_cover x its demand."""
+    share = np.array([m.min_cover * m.quantity for m in problem.materials.values()], np.float64)
+    return share[found.material]
+
+
 def capacity(problem: Problem) -> np.ndarray:
     """What each offer can hold, bought and reserved together: its capacity, blank counting as
     its material's demand; nothing under embargo."""
@@ -74,7 +82,7 @@ def losses(problem: Problem, kinds: Iterable[str]) -> Losses:
     """The disruptions of `kinds` ("country", "supplier", "scenarios") of every material that
     they hit, material by material, each kind in that order."""
     data = problem.data
-    parts: list[tuple[np.ndarray, list[str], list[np.ndarray], list[np.ndarray]]] = []
+    parts: list[Part] = []
     wanted = set(kinds)
     if "country" in wanted:
         pairs = np.concatenate([data.country, data.origin])
@@ -93,65 +101,81 @@ def losses(problem: Problem, kinds: Iterable[str]) -> Losses:
         parts.append(_whole_losses(data.material, supplier, offers, names, "supplier"))
     if "scenarios" in wanted:
         parts.append(_scenario_losses(problem))
-    return _joined(parts, len(problem.materials))
+    return _joined(parts)
+
+
+class Part(NamedTuple):
+    """Disruptions of one kind: per disruption its material and name; per hit its disruption
+    (`owner`, counting from 0), its offer and the factor it keeps."""
+
+    material: np.ndarray
+    name: list[str]
+    owner: np.ndarray
+    offer: np.ndarray
+    factor: np.ndarray
 
 
 def _whole_losses(
     material: np.ndarray, subject: np.ndarray, offer: np.ndarray, names: list[str], kind: str
-) -> tuple[np.ndarray, list[str], list[np.ndarray], list[np.ndarray]]:
+) -> Part:
     """One loss per distinct (material, subject), hitting its offers wholly."""
     width = max(len(names), 1)
     keys = material * width + subject
     order = np.lexsort((offer, keys))
-    keys, offer = keys[order], offer[order]
-    distinct, first = np.unique(keys, return_index=True)
-    groups = np.split(offer, first[1:]) if len(keys) else []
+    distinct, owner = np.unique(keys[order], return_inverse=True)
     labels = [f"{kind} {names[k]}" for k in (distinct % width).tolist()]
-    return distinct // width, labels, groups, [np.zeros(len(g)) for g in groups]
+    return Part(distinct // width, labels, owner, offer[order], np.zeros(len(order)))
 
 
-def _scenario_losses(
-    problem: Problem,
-) -> tuple[np.ndarray, list[str], list[np.ndarray], list[np.ndarray]]:
+def _scenario_losses(problem: Problem) -> Part:
     """One loss per scenario and material it hits, with the capacity factors it leaves."""
     number = {name: k for k, name in enumerate(problem.materials)}
     materials: list[int] = []
     labels: list[str] = []
-    groups: list[np.ndarray] = []
-    factors: list[np.ndarray] = []
+    owners: list[int] = []
+    offers: list[int] = []
+    factors: list[float] = []
     for scenario in problem.scenarios:
         hit: dict[int, list[tuple[int, float]]] = {}
         for offer in problem.offers:
             factor, _ = scenario.factors(offer)
             if factor < 1:
                 hit.setdefault(number[offer.material], []).append((offer.index, factor))
-        for material, offers in hit.items():
+        for material, found in hit.items():
+            owners += [len(materials)] * len(found)
             materials.append(material)
             labels.append(f"scenario {scenario.name}")
-            groups.append(np.array([o for o, _ in offers], dtype=np.int64))
-            factors.append(np.array([f for _, f in offers], dtype=np.float64))
-    return np.array(materials, dtype=np.int64), labels, groups, factors
+            offers += [o for o, _ in found]
+            factors += [f for _, f in found]
+    return Part(
+        np.array(materials, dtype=np.int64),
+        labels,
+        np.array(owners, dtype=np.int64),
+        np.array(offers, dtype=np.int64),
+        np.array(factors, dtype=np.float64),
+    )
 
 
-def _joined(
-    parts: list[tuple[np.ndarray, list[str], list[np.ndarray], list[np.ndarray]]], materials: int
-) -> Losses:
+def _joined(parts: list[Part]) -> Losses:
     """The parts' losses together, material by material (each part's order kept within)."""
-    material = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    names = [label for p in parts for label in p[1]]
-    groups = [g for p in parts for g in p[2]]
-    factors = [f for p in parts for f in p[3]]
-    order = np.argsort(material, kind="stable").tolist()
-    sizes = np.array([len(groups[k]) for k in order], dtype=np.int64)
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Losses(empty, [], np.zeros(1, dtype=np.int64), empty, np.zeros(0))
+    counts = np.cumsum([0, *(len(p.material) for p in parts)])
+    material = np.concatenate([p.material for p in parts]).astype(np.int64)
+    names = [label for p in parts for label in p.name]
+    owner = np.concatenate([p.owner + first for p, first in zip(parts, counts, strict=False)])
+    order = np.argsort(material, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    owner = rank[owner.astype(np.int64)]
+    hits = np.argsort(owner, kind="stable")
     start = np.zeros(len(order) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=start[1:])
-    empty = np.zeros(0)
+    np.cumsum(np.bincount(owner, minlength=len(order)), out=start[1:])
     return Losses(
-        material.astype(np.int64)[order] if len(order) else np.zeros(0, np.int64),
-        [names[k] for k in order],
+        material[order],
+        [names[k] for k in order.tolist()],
         start,
-        np.concatenate([groups[k] for k in order]).astype(np.int64)
-        if order
-        else empty.astype(np.int64),
-        np.concatenate([factors[k] for k in order]) if order else empty,
+        np.concatenate([p.offer for p in parts]).astype(np.int64)[hits],
+        np.concatenate([p.factor for p in parts]).astype(np.float64)[hits],
     )

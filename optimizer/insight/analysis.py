@@ -16,7 +16,7 @@ from optimizer.contract.problem import Problem
 from optimizer.contract.status import SolveStatus
 from optimizer.insight.metrics import average_risk, country_amounts, hhi, worst
 from optimizer.insight.scenarios import ScenarioOutcome, run_scenario
-from optimizer.model.build import BASELINE, FAMILY_OF, Family, Variant, build_model
+from optimizer.model.build import BASELINE, FAMILY_OF, Family, build_model
 from optimizer.model.solve import Session, SolveResult, run_model, solve
 from optimizer.model.verify import plan_cost, plan_objective
 
@@ -30,15 +30,17 @@ class FamilyCost:
     status_without: SolveStatus
     total_cost_without: float | None
     cost: float | None
+    shortfall_without: float | None = None  # the unmet demand of the plan without it
+    objective_without: float | None = None  # and its objective
 
 
 @dataclass(frozen=True)
 class FrontierPoint:
-    limit: float | None  # None for the base plan, under the workbook's own limits
+    factor: float  # 1 for the base plan, under the workbook's own limits
     status: SolveStatus
     total_cost: float | None
-    avg_risk: float | None
-    hhi: float | None
+    avg_risk: float | None  # the highest over the materials
+    hhi: float | None  # the highest over the materials
     base_plan: bool = False
     objective: float | None = None  # with risk price and shortfall penalty
     shortfall: float | None = None
@@ -46,7 +48,11 @@ class FrontierPoint:
 
 @dataclass(frozen=True)
 class Frontier:
-    setting: str  # the swept limit: "max_avg_risk" or "max_country_share"
+    """The base plan, then plans under tighter limits. `setting`: what a factor scales, each
+    material's own value in the base plan ("max_avg_risk": its average risk;
+    "max_country_share": its largest country share), or, with `survive`, "min_cover" itself."""
+
+    setting: str
     points: list[FrontierPoint]
 
 
@@ -83,7 +89,7 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
     analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
     thread.shutdown(wait=False)
     analysis.baseline = baseline = baseline_plan(problem, solver, time_limit)
-    base_objective = plan_objective(problem, result.plan) if result.plan is not None else None
+    base_objective = scenario_reference(problem, result, analysis)
     if baseline.plan is not None and baseline.status is SolveStatus.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
     jobs = [
@@ -103,6 +109,23 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
     return analysis
 
 
+def scenario_reference(problem: Problem, result: SolveResult, analysis: Analysis) -> float | None:
+    """The objective a scenario's re-planned one is compared with: the plan's own, or, with
+    `survive`, that of the plan without it (a scenario's re-solve drops `survive` too, so that
+    what it changes is the disruption's doing, never the dropped reservations and stock).
+    Waits for the family costs when it needs the plan without `survive`."""
+    if result.plan is None:
+        return None
+    if not problem.settings.survive or not problem.scenarios:
+        return plan_objective(problem, result.plan)
+    without = [c for c in analysis.family_costs if c.family is Family.COVER]
+    if not without:  # no disruption needed a cover row: the plan is the one without survive
+        return plan_objective(problem, result.plan)
+    if without[0].status_without is not SolveStatus.OPTIMAL:
+        return None
+    return without[0].objective_without
+
+
 def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResult:
     """The cheapest plan with every share, group and risk limit removed and no risk price.
 
@@ -110,7 +133,7 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
     material is bought from its cheapest offers first, up to their capacity, and whatever a
     shortfall penalty makes cheaper is left unmet."""
     integer = any(o.min_order or o.fixed_cost for o in problem.offers) or any(
-        m.max_suppliers is not None for m in problem.materials.values()
+        m.max_suppliers is not None or m.whole for m in problem.materials.values()
     )
     if integer:
         return solve(problem, solver, time_limit, BASELINE, duals=False)
@@ -159,50 +182,75 @@ def family_costs(problem: Problem, result: SolveResult, session: Session) -> lis
             continue
         without = session.solve_without(family)
         cost_without = plan_cost(problem, without.plan) if without.plan is not None else None
+        plan = without.plan
+        unmet = sum(plan.shortfall.values()) if plan is not None else None
+        objective = plan_objective(problem, plan) if plan is not None else None
         saving = cost - cost_without if cost is not None and cost_without is not None else None
-        costs.append(FamilyCost(family, counts[family], without.status, cost_without, saving))
+        costs.append(
+            FamilyCost(
+                family, counts[family], without.status, cost_without, saving, unmet, objective
+            )
+        )
     return costs
 
 
 def frontier(
     problem: Problem, result: SolveResult, points: int, solver: str, time_limit: float
 ) -> Frontier:
-    """Sweep one limit, applied to every material alike, from its tightest feasible value to
-    the value where it stops binding: the average-risk cap when offers carry risk scores, else
-    the country cap (every country's own cap is then replaced by the swept value too)."""
+    """The base plan, then `points` plans that keep every limit of the workbook and add, for
+    every material, a cap of a factor x that material's own value in the base plan: its average
+    risk when offers carry risk scores, else its largest country share (as a cap on every
+    country). The factors run evenly from 1 (excluded) down to the smallest at which all demand
+    can still be met in full; where none is (a shortfall penalty lets demand go unmet even at
+    the base plan's values), down to 0. With `survive`, `cover_sweep` instead."""
+    if problem.settings.survive:
+        return cover_sweep(problem, result, points, solver, time_limit)
     by_risk = any(o.risk > 0 for o in problem.offers)
-    family = Family.RISK_CAPS if by_risk else Family.COUNTRY_CAPS
     setting = "max_avg_risk" if by_risk else "max_country_share"
-    point_list = [_point(problem, result, None, base_plan=True)]
-    loose = solve(problem, solver, time_limit, Variant(without=frozenset({family})), False)
-    if loose.plan is None:
-        return Frontier(setting, point_list)
-    if by_risk:
-        loosest = worst([average_risk(problem, loose.plan, m) for m in problem.materials])
-    else:
-        loosest = max(
-            max(country_amounts(problem, loose.plan, m).values(), default=0.0) / m_.quantity
-            for m, m_ in problem.materials.items()
-        )
-    tightest = _tightest(problem, family, solver, time_limit)
-    if loosest is None or tightest is None:
-        return Frontier(setting, point_list)
-    step = (max(loosest, tightest) - tightest) / (points - 1)
-    for value in (tightest + step * k for k in range(points)):
-        capped = _uniform_cap(problem, setting, value)
-        solved = solve(capped, solver, time_limit, duals=False)
-        point_list.append(_point(capped, solved, value))
-    return Frontier(setting, point_list)
+    base = _point(problem, result, 1.0, base_plan=True)
+    if result.plan is None:
+        return Frontier(setting, [base])
+    reference = _base_values(problem, result.plan, by_risk)
+    tightest = _tightest(problem, reference, by_risk, solver, time_limit)
+    lowest = 0.0 if tightest is None or tightest > 1.0 else tightest
+    found = [base]
+    for k in range(1, points + 1):
+        factor = 1.0 - (1.0 - lowest) * k / points
+        capped = _capped(problem, reference, factor, setting)
+        found.append(_point(capped, solve(capped, solver, time_limit, duals=False), factor))
+    return Frontier(setting, found)
+
+
+def cover_sweep(
+    problem: Problem, result: SolveResult, points: int, solver: str, time_limit: float
+) -> Frontier:
+    """What a higher min_cover costs: the base plan at the workbook's own, then `points` plans
+    with every material's min_cover raised by the same step, each up to 1. `factor` is the
+    lowest min_cover in force (Settings' when every material takes it), which the step takes
+    evenly to 1 at the last point."""
+    lowest = min(m.min_cover for m in problem.materials.values())
+    step = (1.0 - lowest) / points
+    found = [_point(problem, result, lowest, base_plan=True)]
+    for k in range(1, points + 1):
+        raised = k * step
+        materials = {
+            name: m.model_copy(update={"min_cover": min(1.0, m.min_cover + raised)})
+            for name, m in problem.materials.items()
+        }
+        changed = problem.replace(materials=materials)
+        factor = min(1.0, lowest + raised)
+        found.append(_point(changed, solve(changed, solver, time_limit, duals=False), factor))
+    return Frontier("min_cover", found)
 
 
 def _point(
-    problem: Problem, result: SolveResult, limit: float | None, base_plan: bool = False
+    problem: Problem, result: SolveResult, factor: float, base_plan: bool = False
 ) -> FrontierPoint:
     plan = result.plan
     if plan is None:
-        return FrontierPoint(limit, result.status, None, None, None, base_plan)
+        return FrontierPoint(factor, result.status, None, None, None, base_plan)
     return FrontierPoint(
-        limit,
+        factor,
         result.status,
         plan_cost(problem, plan),
         worst([average_risk(problem, plan, m) for m in problem.materials]),
@@ -213,40 +261,55 @@ def _point(
     )
 
 
-def _uniform_cap(problem: Problem, setting: str, value: float) -> Problem:
+def _base_values(problem: Problem, plan: Plan, by_risk: bool) -> np.ndarray:
+    """Per material, its value in the base plan: its average risk, or its largest country's
+    share of its demand; NaN when nothing of it is supplied."""
+    values = []
+    for name, material in problem.materials.items():
+        if by_risk:
+            risk = average_risk(problem, plan, name)
+            values.append(np.nan if risk is None else risk)
+        else:
+            amounts = country_amounts(problem, plan, name)
+            largest = max(amounts.values(), default=0.0) / material.quantity
+            values.append(largest if amounts else np.nan)
+    return np.array(values, dtype=np.float64)
+
+
+def _capped(problem: Problem, reference: np.ndarray, factor: float, setting: str) -> Problem:
+    """`problem` with each material's cap `setting` at `factor` x its base-plan value (at or
+    below its own: the base plan keeps it); a country's own cap stays where it is lower."""
     materials = {
-        name: m.model_copy(update={setting: value}) for name, m in problem.materials.items()
+        name: m if np.isnan(value) else m.model_copy(update={setting: factor * value})
+        for (name, m), value in zip(problem.materials.items(), reference.tolist(), strict=True)
     }
-    if setting == "max_avg_risk":
-        return problem.replace(materials=materials)
-    countries = {
-        name: c.model_copy(update={"max_share": None}) for name, c in problem.countries.items()
-    }
-    return problem.replace(materials=materials, countries=countries)
+    return problem.replace(materials=materials)
 
 
-def _tightest(problem: Problem, family: Family, solver: str, time_limit: float) -> float | None:
-    r"""min lambda such that every material's average risk (or every country's share) is at most
-    lambda, all other limits holding: sum_o r_o x_o <= lambda D_m (resp. sum_{O_mc} x_o <=
-    lambda D_m), demand met in full even where a shortfall penalty would allow less (else the
-    tightest plan would buy nothing); 0 when demand cannot be met in full at all."""
+def _tightest(
+    problem: Problem, reference: np.ndarray, by_risk: bool, solver: str, time_limit: float
+) -> float | None:
+    r"""min lambda such that, every limit of the workbook holding and all demand met in full
+    (even where a shortfall penalty would allow less), each material's risk points are at most
+    lambda x its base-plan average risk x its demand (by_risk: sum_o r_o x_o <= lambda rho_m D_m)
+    or each country's share at most lambda x its largest base-plan share (sum_{O_mc} x_o <=
+    lambda L_m D_m); None when demand cannot be met in full at all."""
     settings = problem.settings.model_copy(update={"shortfall_penalty": None})
-    model = build_model(problem.replace(settings=settings), Variant(without=frozenset({family})))
+    model = build_model(problem.replace(settings=settings))
     level = int(model.add_columns("lambda", 0.0, np.inf, -1, 1)[0])
     rows: list[int] = []
     columns: list[int] = []
     values: list[float] = []
     count = 0
-    for name, material in problem.materials.items():
+    for (name, material), value in zip(problem.materials.items(), reference.tolist(), strict=True):
+        if np.isnan(value):
+            continue
         offers = problem.offers_by_material[name]
-        if family is Family.RISK_CAPS:
-            groups = {"all": [(o.index, o.risk) for o in offers]}
-        else:
-            groups = defaultdict(list)
-            for o in offers:
-                groups[o.country].append((o.index, 1.0))
+        groups: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for o in offers:
+            groups["all" if by_risk else o.country].append((o.index, o.risk if by_risk else 1.0))
         for terms in groups.values():
-            for index, coefficient in [*terms, (-1, -material.quantity)]:
+            for index, coefficient in [*terms, (-1, -value * material.quantity)]:
                 rows.append(count)
                 columns.append(level if index < 0 else int(model.quantity[index]))
                 values.append(coefficient)
@@ -256,8 +319,6 @@ def _tightest(problem: Problem, family: Family, solver: str, time_limit: float) 
     )
     model.set_cost(np.array([level]), 1.0)
     solution = run_model(model, solver, time_limit)
-    if solution.status is SolveStatus.INFEASIBLE and problem.settings.shortfall_penalty is not None:
-        return 0.0
     if solution.status is not SolveStatus.OPTIMAL or solution.values is None:
         return None
     return float(solution.values[level])

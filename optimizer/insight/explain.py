@@ -28,26 +28,33 @@ import numpy as np
 
 from optimizer.contract.diagnostics import Diagnostic, error
 from optimizer.contract.plan import ZERO, Plan
-from optimizer.contract.problem import Problem
+from optimizer.contract.problem import Material, Problem
 from optimizer.contract.status import SolveStatus
 from optimizer.model.build import (
+    LAST_RESORT,
     Knob,
     Lever,
     Limit,
     LimitKind,
     Variant,
+    build_model,
     levers_of,
     relaxation_sizes,
     ties_materials,
 )
-from optimizer.model.solve import Session, SolveResult, solve
+from optimizer.model.solve import Session, SolveResult, run_model, solve
 from optimizer.model.verify import verify
 
 TOLERANCE = 1e-6  # a material is short when more than this share of its demand is unmet
 SLACK = 1e-6  # a move this small (a share, or a share of the demand) is the solver's tolerance
 ADVICE_SHOWN = 3  # advice printed per material, the cheapest first
 SHARES, AMOUNTS = 1000, 100  # advised shares are whole tenths of a percent; quantities cents
-FLOORS = {("Groups", "min_share"), ("Offers", "min_order")}  # values that relax as they fall
+FLOORS = {  # values that relax as they fall
+    ("Groups", "min_share"),
+    ("Offers", "min_order"),
+    ("Demand", "min_cover"),
+    ("Settings", "min_cover"),
+}
 Cell = tuple[str, str, str]  # contract sheet, column (or setting), subject
 
 
@@ -159,23 +166,28 @@ def explain(problem: Problem, solver: str, time_limit: float) -> Explanation:
                 name,
                 material.quantity,
                 material.quantity - unmet if unmet else None,
-                tuple(_blockers(problem, reach, held.get(name, []), name, gaps)),
+                tuple(
+                    _blockers(problem, reach, held.get(name, []), name, gaps, (solver, time_limit))
+                ),
                 tuple(shown[:ADVICE_SHOWN]),
             )
         )
     return Explanation(verdicts, candidates)
 
 
-def _short(problem: Problem, reach: SolveResult) -> dict[str, tuple[float, dict[str, float]]]:
-    """The materials the least-shortfall plan leaves short (where no penalty allows it) or under
-    a group floor: unmet demand and each group's gap."""
+def _short(problem: Problem, reach: SolveResult) -> dict[str, tuple[float, dict[Limit, float]]]:
+    """The materials the least-shortfall plan leaves short (where no penalty allows it), under
+    a group floor or below the cover of a disruption: unmet demand, and the gap of each such
+    floor or cover."""
     assert reach.plan is not None
     plan, allowed = reach.plan, problem.settings.shortfall_penalty is not None
-    gaps: dict[str, dict[str, float]] = defaultdict(dict)
+    gaps: dict[str, dict[Limit, float]] = defaultdict(dict)
     for limit in reach.limits:
+        if limit.kind not in GAPPED:
+            continue
         gap = plan.relaxation.get(limit.name, 0.0)
-        if limit.kind is LimitKind.GROUP_MIN and gap > _tiny(problem, limit.material):
-            gaps[limit.material][limit.subject] = gap
+        if gap > _tiny(problem, limit.material):
+            gaps[limit.material][limit] = gap
     short = {}
     for name in problem.materials:
         unmet = 0.0 if allowed else plan.shortfall.get(name, 0.0)
@@ -183,6 +195,9 @@ def _short(problem: Problem, reach: SolveResult) -> dict[str, tuple[float, dict[
         if unmet or gaps[name]:
             short[name] = (unmet, gaps[name])
     return short
+
+
+GAPPED = (LimitKind.GROUP_MIN, LimitKind.COVER)  # limits with a gap in an elastic model
 
 
 def _tiny(problem: Problem, material: str) -> float:
@@ -268,7 +283,7 @@ def _fixed(scope: Problem, result: SolveResult) -> set[str]:
     plan, allowed = result.plan, scope.settings.shortfall_penalty is not None
     left: dict[str, float] = defaultdict(float)
     for limit in result.limits:
-        if limit.kind is LimitKind.GROUP_MIN:
+        if limit.kind in GAPPED:
             left[limit.material] += plan.relaxation.get(limit.name, 0.0)
     if not allowed:
         for name, unmet in plan.shortfall.items():
@@ -295,7 +310,7 @@ def _needs(
 
 def _noise(problem: Problem, knob: Knob) -> float:
     """The largest move of `knob` that is the solver's tolerance rather than a need."""
-    if knob.column in ("capacity", "min_order"):
+    if knob.column in ("capacity", "min_order", "max_stock"):
         return SLACK * max(1.0, problem.materials[knob.material].quantity)
     return 0.0 if knob.column == "max_country_spend_share" else SLACK
 
@@ -319,7 +334,7 @@ def _change(
         return None
     demand = problem.materials[knob.material].quantity if knob.material else math.inf
     quantity = SLACK * max(1.0, demand if knob.material else 1.0)
-    if column == "capacity":
+    if column in ("capacity", "max_stock"):
         new = min(_up(old + moved, _quantity_steps(old + moved), quantity), demand)
     elif column == "min_order":
         new = max(_down(old - moved, _quantity_steps(old - moved), quantity), 0.0)
@@ -330,7 +345,7 @@ def _change(
         new = min(_up(average, AMOUNTS, 100 * SLACK), 100.0)
     elif column == "max_country_spend_share":
         new = min(_up(_largest_spend_share(scope, plan), SHARES, SLACK), 1.0)
-    elif column == "min_share":
+    elif column in ("min_share", "min_cover"):
         new = max(_down(old - moved, SHARES, SLACK), 0.0)
     else:
         new = min(_up(old + moved, SHARES, SLACK), 1.0)
@@ -414,7 +429,7 @@ def restricted(problem: Problem, materials: Iterable[str]) -> tuple[Problem, lis
     part = problem.replace(
         offers=renumbered,
         materials={name: m for name, m in problem.materials.items() if name in keep},
-        scenarios=[],
+        scenarios=problem.scenarios if "scenarios" in problem.settings.survive else [],
     )
     return part, [o.index for o in offers]
 
@@ -584,13 +599,21 @@ def _checked_plan(problem: Problem, solver: str, time_limit: float) -> Plan | No
 
 
 def _objectives(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[str, float]]:
-    """Per material, what the solver minimised and the plan's cost (landed plus fixed costs)."""
+    """Per material, what the solver minimised and the plan's cost (landed plus fixed costs,
+    reservation fees and stock added)."""
     data, settings = problem.data, problem.settings
     q = plan.in_offer_order(len(problem.offers))
+    reserved = plan.reserved_in_offer_order(len(problem.offers))
     count = len(problem.materials)
-    cost = np.bincount(
-        data.material, weights=data.landed * q + data.fixed_cost * (q > ZERO), minlength=count
+    paid = (
+        data.landed * q
+        + data.fixed_cost * (q > ZERO)
+        + np.nan_to_num(data.reserve_price) * reserved
     )
+    stock = [
+        (m.stock_cost or 0.0) * plan.stock_added.get(n, 0.0) for n, m in problem.materials.items()
+    ]
+    cost = np.bincount(data.material, weights=paid, minlength=count) + np.array(stock)
     risk = np.bincount(data.material, weights=data.risk * q, minlength=count)
     penalty = settings.shortfall_penalty or 0.0
     names = list(problem.materials)
@@ -623,17 +646,22 @@ def _blockers(
     reach: SolveResult,
     held: list[Limit],
     name: str,
-    gaps: dict[str, float],
+    gaps: dict[Limit, float],
+    solving: tuple[str, float],
 ) -> list[Blocker]:
     """What keeps `name` from being served, in numbers: its offers' absence or embargo, the
-    group floors it cannot reach, the limits the least-shortfall plan holds it back with, the
-    number of offers it may use and minimum orders above what an offer may supply."""
+    group floors it cannot reach, the disruptions it cannot withstand, the limits the
+    least-shortfall plan holds it back with, the number of offers it may use and minimum orders
+    above what an offer may supply."""
     material = problem.materials[name]
     offers = problem.offers_by_material[name]
     if not offers:
         return [Blocker(f"no offer in {problem.sources.sheets.get('Offers', 'Offers')} is for it")]
     found = _embargoes(problem, name)
-    for group, gap in gaps.items():
+    floors = {
+        limit.subject: gap for limit, gap in gaps.items() if limit.kind is LimitKind.GROUP_MIN
+    }
+    for group, gap in floors.items():
         share = problem.groups[group].min_share or 0.0
         need = share * material.quantity
         sheet, cell = _where(problem, Change("Groups", "min_share", group, share, share))
@@ -647,7 +675,9 @@ def _blockers(
                 alone=True,
             )
         )
-    found += _holding_back(problem, reach, held, name, skip_floors=bool(gaps))
+    covers = [limit for limit in gaps if limit.kind is LimitKind.COVER]
+    found += _covers(problem, name, covers, *solving)
+    found += _holding_back(problem, reach, held, name, skip_floors=bool(floors))
     assert reach.plan is not None
     q = reach.plan.in_offer_order(len(problem.offers))
     count = material.max_suppliers
@@ -667,6 +697,73 @@ def _blockers(
         )
     found += _minimum_orders(problem, name)
     return found
+
+
+def _covers(
+    problem: Problem, name: str, covers: list[Limit], solver: str, time_limit: float
+) -> list[Blocker]:
+    """The disruptions of `name` that the least-shortfall plan leaves below what min_cover
+    requires: each that cannot leave enough even alone, with the most it can leave within the
+    other limits; those that can each alone but not all at once, together."""
+    if not covers:
+        return []
+    material = problem.materials[name]
+    sheet, cell = _where(problem, _cover_cell(material))
+    share = f"min_cover {percent(material.min_cover)}{_at(sheet, cell)}"
+    found, together = [], []
+    for limit in covers:
+        most = _most_available(problem, limit, solver, time_limit)
+        if most is not None and most >= limit.bound - _tiny(problem, name):
+            together.append(_when(limit.subject))
+            continue
+        kept = "" if most is None else f"at most {amount(most)} of "
+        text = f"{_when(limit.subject)}, {kept}the required {amount(limit.bound)} ({share})"
+        found.append(Blocker(f"{text} can be available", sheet, cell, alone=True))
+    if together:
+        need = amount(covers[0].bound)
+        text = (
+            f"the required {need} ({share}) cannot stay available in each of these at once, "
+            f"though in any one of them alone: {_listed(together)}"
+        )
+        found.append(Blocker(text, sheet, cell, alone=True))
+    return found
+
+
+def _most_available(problem: Problem, limit: Limit, solver: str, time_limit: float) -> float | None:
+    """The most the disruption of cover `limit` can leave of its material within the other
+    limits, the material's other disruptions aside: its required amount less the least gap of
+    its row in the least-shortfall model, where unmet demand and gaps under group floors cost
+    far more (they are the other limits' last resort). None when that is not known."""
+    scope = problem if ties_materials(problem) else restricted(problem, [limit.material])[0]
+    model = build_model(scope, Variant(least_shortfall=True))
+    gap = model.relaxation[limit.name]
+    floors = [model.relaxation.get(o.name) for o in model.limits if o.kind is LimitKind.GROUP_MIN]
+    last = [*model.shortfall.values(), *(c for c in floors if c is not None)]
+    demand = problem.materials[limit.material].quantity
+    model.set_cost(np.array([gap, *last]), np.array([1 / demand] + [LAST_RESORT] * len(last)))
+    solution = run_model(model, solver, max(time_limit, 1.0))
+    if solution.status is not SolveStatus.OPTIMAL or solution.values is None:
+        return None
+    return max(limit.bound - float(solution.values[gap]), 0.0)
+
+
+def _cover_cell(material: Material) -> Change:
+    """The min_cover a material takes: its own in Demand, or the setting."""
+    if "min_cover" in material.defaulted:
+        return _setting("min_cover")
+    return Change("Demand", "min_cover", material.name, 0, 0)
+
+
+def _when(disruption: str) -> str:
+    """A disruption's name ("country China", "supplier Pavlodar", "scenario Export ban") as the
+    start of a sentence."""
+    kind, _, subject = disruption.partition(" ")
+    match kind:
+        case "country":
+            return f"if {subject} stops supplying it"
+        case "supplier":
+            return f"if supplier {subject} stops supplying it"
+    return f"in scenario {subject}"
 
 
 def _embargoes(problem: Problem, name: str) -> list[Blocker]:
@@ -722,13 +819,13 @@ def _holding_back(
                 continue
             case LimitKind.COUNTRY_CAP:
                 where = _country_cap_where(problem, material, subject)
-                text, figure = f"{subject} {capped}", amount(bound)
+                text, figure = f"{subject} {capped}", _most(problem, material, bound)
             case LimitKind.SUPPLIER_CAP:
                 where = _material_cap_where(problem, material, "max_supplier_share")
-                text, figure = f"supplier {subject} {capped}", amount(bound)
+                text, figure = f"supplier {subject} {capped}", _most(problem, material, bound)
             case LimitKind.GROUP_MAX:
                 where = _where(problem, Change("Groups", "max_share", subject, 0, 0))
-                text, figure = f"group {subject} {capped}", amount(bound)
+                text, figure = f"group {subject} {capped}", _most(problem, material, bound)
             case LimitKind.GROUP_MIN if not skip_floors:
                 where = _where(problem, Change("Groups", "min_share", subject, 0, 0))
                 share = percent(bound / demand)
@@ -751,6 +848,14 @@ def _holding_back(
         total = f" ({amount(sum(most for _, most in capacity))} in all)" if more else ""
         found.append(Blocker(f"the capacity of {listed}{total}"))
     return found
+
+
+def _most(problem: Problem, name: str, bound: float) -> str:
+    """A cap in units, and the whole units it allows of a material counted in pieces."""
+    material = problem.materials[name]
+    if not material.whole or float(bound).is_integer():
+        return amount(bound)
+    return f"{amount(bound)}, so {math.floor(bound)} whole {material.unit or 'units'}"
 
 
 def _minimum_orders(problem: Problem, name: str) -> list[Blocker]:
@@ -873,10 +978,13 @@ def _message(problem: Problem, verdict: Verdict, scenario: bool) -> str:
         ways = [_advice_text(problem, advice, name, scenario) for advice in verdict.advice]
         text += f" To make a plan possible: {'; or '.join(ways)}."
     elif any(not o.embargoed for o in problem.offers_by_material[name]):
-        text += (
-            " No change of capacities, caps, floors, minimum orders or supplier counts was "
-            "found that makes a plan possible."
+        values = "capacities, caps, floors, minimum orders"
+        values += (
+            ", supplier counts, min_cover or max_stock"
+            if problem.settings.survive
+            else (" or supplier counts")
         )
+        text += f" No change of {values} was found that makes a plan possible."
     return text
 
 
@@ -890,6 +998,9 @@ def _advice_text(problem: Problem, advice: Advice, row: str, scenario: bool) -> 
     return f"{changes} (then {whose} costs {amount(advice.cost or 0.0)}{unmet})"
 
 
+KEPT = "that must stay available in a disruption"
+
+
 def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> str:
     """A change in words, with the cell to make it in."""
     at = _paren(*_where(problem, change))
@@ -897,6 +1008,8 @@ def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> 
     old, new = change.old or 0.0, change.new
     shares = f"from {percent(old)} to {percent(new)}"
     of = f" of {subject}" if change.sheet == "Demand" and subject != row else ""
+    place, cell = _where(problem, change)
+    named = f"{column}, {place}!{cell}" if cell else f"{column} in {place}"  # and where it is
     match change.sheet, column:
         case "Offers", _:
             offer = problem.offers[int(subject)]
@@ -931,4 +1044,12 @@ def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> 
             return f"raise the cap on {subject}{at} {shares}"
         case "Groups", "min_share":
             return f"lower the minimum of group {subject}{at} {shares}"
+        case "Demand", "min_cover":
+            whose = f"of {subject}'s demand" if of else "of its demand"
+            return f"lower the share {whose} {KEPT} ({named}) {shares}"
+        case "Settings", "min_cover":
+            return f"lower the default share of demand {KEPT} ({named}) {shares}"
+        case "Demand", "max_stock":
+            numbers = f"from {amount(old)} to {amount(new)}"
+            return f"raise the most stock that may be added{of} ({named}) {numbers}"
     return f"raise the cap on group {subject}{at} {shares}"

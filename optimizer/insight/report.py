@@ -33,9 +33,9 @@ from optimizer.insight.summary import (
     setting_rows,
     summary_table,
 )
-from optimizer.model.build import Limit, LimitKind
+from optimizer.model.build import Family, Limit, LimitKind
 from optimizer.model.solve import SolveResult
-from optimizer.model.verify import plan_cost
+from optimizer.model.verify import plan_cost, reserve_cost, stock_cost
 
 BINDING = 1e-6  # relative slack under which a limit counts as binding
 
@@ -47,6 +47,7 @@ ALLOCATION_COLUMNS = [
     "share",
     "landed_unit_cost",
     "cost",
+    "reserved",
     "unit_price",
     "tariff",
     "freight",
@@ -111,13 +112,15 @@ SCENARIOS_COLUMNS = [
     "base_plan_shortfall",
 ]
 FRONTIER_COLUMNS = [
+    "point",
+    "factor",
     "status",
     "total_cost",
+    "objective",
     "avg_risk",
     "hhi",
-    "base_plan",
-    "objective",
     "shortfall",
+    "factor_of",
 ]
 
 
@@ -131,7 +134,7 @@ SHEET_COLUMNS = {  # the columns of each output sheet, also when it has no rows
     "Constraints": CONSTRAINTS_COLUMNS,
     "Limits cost": LIMITS_COST_COLUMNS,
     "Scenarios": SCENARIOS_COLUMNS,
-    "Frontier": ["point", "factor", *FRONTIER_COLUMNS],
+    "Frontier": FRONTIER_COLUMNS,
     "Diagnostics": DIAGNOSTICS_COLUMNS,
 }
 
@@ -202,7 +205,7 @@ def result_tables(
         tables["Countries"] = countries_table(problem, plan, offers)
         tables["Country shares"] = country_shares_table(problem, plan, offers=offers)
         tables["Constraints"] = constraints_table(
-            problem, plan, result.limits, result.duals, offers
+            problem, plan, result.limits, result.duals, offers, seen
         )
         if current is not None:
             tables["Current vs recommended"] = comparison_table(problem, plan, current, offers)
@@ -228,6 +231,22 @@ def result_tables(
     return {"Overview": page, **tables}
 
 
+def resilience_cost(problem: Problem, plan: Plan, costs: list[FamilyCost]) -> float | None:
+    """What withstanding the disruptions of `survive` costs: the plan's total cost minus that
+    of the same workbook without `survive` (the re-solve without the cover family), each plus
+    its unmet demand at the shortfall penalty; 0 without `survive` or when no disruption needs
+    a cover row; None when the plan without `survive` is not known."""
+    found = [c for c in costs if c.family is Family.COVER]
+    if not problem.settings.survive or not found:
+        return 0.0
+    without = found[0]
+    if without.total_cost_without is None or without.shortfall_without is None:
+        return None
+    penalty = problem.settings.shortfall_penalty or 0.0
+    unmet = sum(plan.shortfall.values()) - without.shortfall_without
+    return plan_cost(problem, plan) - without.total_cost_without + penalty * unmet
+
+
 def summary_rows(
     info: RunInfo,
     problem: Problem,
@@ -249,22 +268,15 @@ def summary_rows(
         premium = _difference(cost, analysis.baseline_cost)
         if premium is not None and baseline is not None:
             premium += penalty * (shortfall - sum(baseline.shortfall.values()))
-        data = problem.data
-        reserved = plan.reserved_in_offer_order(len(problem.offers))
-        reserve_cost = float(np.nan_to_num(data.reserve_price) @ reserved)
-        stock_cost = 0.0 + sum(
-            (problem.materials[name].stock_cost or 0.0) * added
-            for name, added in plan.stock_added.items()
-        )
-        risk = float(data.risk @ plan.in_offer_order(len(problem.offers)))
+        risk = float(problem.data.risk @ plan.in_offer_order(len(problem.offers)))
         rows += [
             ("total_cost", cost),
             ("objective", plan.objective),
             ("baseline_cost", analysis.baseline_cost),
             ("diversification_premium", premium),
-            ("reserve_cost", reserve_cost),
-            ("stock_cost", stock_cost),
-            ("resilience_cost", 0.0 if not settings.survive else None),
+            ("reserve_cost", reserve_cost(problem, plan)),
+            ("stock_cost", stock_cost(problem, plan)),
+            ("resilience_cost", resilience_cost(problem, plan, analysis.family_costs)),
             ("diversification_premium_percent", _share_of(premium, analysis.baseline_cost)),
             ("total_demand", sum(m.quantity for m in problem.materials.values())),
             ("total_shortfall", shortfall),
@@ -508,7 +520,8 @@ def allocation_table(
 ) -> pd.DataFrame:
     offers = offers or OfferArrays.of(problem)
     data, x = offers.data, offers.of_plan(plan)
-    used = np.flatnonzero(x > ZERO)
+    reserved = plan.reserved_in_offer_order(len(x))
+    used = np.flatnonzero((x > ZERO) | (reserved > ZERO))
     # the offers' own fields, in one pass over them (each read once, far apart in memory)
     chosen = map(attrgetter(*OFFER_FIELDS), map(problem.offers.__getitem__, used.tolist()))
     supplier, unit_price, tariff, freight = list(zip(*chosen, strict=True)) or [()] * 4
@@ -521,6 +534,7 @@ def allocation_table(
         quantity / offers.demand[material],
         landed,
         quantity * landed,
+        reserved[used],
         np.array(unit_price, dtype=np.float64),
         np.array(tariff, dtype=np.float64),
         np.array(freight, dtype=np.float64),
@@ -552,7 +566,7 @@ def materials_table(
         offers.demand,
         offers.per_material(x),
         [plan.shortfall.get(name, 0.0) for name in offers.materials],
-        _material_cost(offers, x),
+        _material_cost(offers, x) + _resilience_cost(problem, plan, offers),
         _average_risk(offers, x),
         amounts.hhi(offers),
         before.hhi(offers) if before is not None else nothing,
@@ -579,6 +593,17 @@ def _material_cost(offers: OfferArrays, x: np.ndarray) -> np.ndarray:
     """Landed cost plus the fixed costs of the offers used, per material."""
     data = offers.data
     return offers.per_material(x * data.landed + np.where(x > ZERO, data.fixed_cost, 0.0))
+
+
+def _resilience_cost(problem: Problem, plan: Plan, offers: OfferArrays) -> np.ndarray:
+    """Reservation fees and the cost of the stock added, per material."""
+    reserved = plan.reserved_in_offer_order(len(offers.data.material))
+    fees = offers.per_material(np.nan_to_num(offers.data.reserve_price) * reserved)
+    stock = _floats(
+        (m.stock_cost or 0.0) * plan.stock_added.get(name, 0.0)
+        for name, m in problem.materials.items()
+    )
+    return fees + stock
 
 
 def _average_risk(offers: OfferArrays, x: np.ndarray) -> np.ndarray:
@@ -640,22 +665,31 @@ def scenarios_table(outcomes: list[ScenarioOutcome]) -> pd.DataFrame:
 
 
 def frontier_table(frontier: Frontier) -> pd.DataFrame:
+    """The base plan (`point` "base plan"), then the points 1 to N; `factor_of` says what the
+    factor scales."""
+    scales = FACTOR_OF[frontier.setting]
     rows = [
         (
             "base plan" if p.base_plan else number,
-            p.limit,
+            p.factor,
             str(p.status),
             p.total_cost,
+            p.objective,
             p.avg_risk,
             p.hhi,
-            p.base_plan,
-            p.objective,
             p.shortfall,
+            scales,
         )
         for number, p in enumerate(frontier.points)
     ]
-    columns = ["point", frontier.setting, *FRONTIER_COLUMNS]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
+
+
+FACTOR_OF = {
+    "max_avg_risk": "each material's average risk in the base plan",
+    "max_country_share": "each material's largest country share in the base plan",
+    "min_cover": "min_cover",
+}
 
 
 UNITS = {
@@ -666,6 +700,7 @@ UNITS = {
     LimitKind.GROUP_MIN: "quantity",
     LimitKind.RISK_CAP: "risk points",
     LimitKind.SPEND_CAP: "currency",
+    LimitKind.COVER: "quantity",
 }
 
 
@@ -675,12 +710,15 @@ def constraints_table(
     limits: list[Limit],
     duals: np.ndarray | None,
     offers: OfferArrays | None = None,
+    seen: Exposure | None = None,
 ) -> pd.DataFrame:
     """The binding limits, each with limit, value and slack in its unit, and its shadow price:
     how much the objective falls per unit the limit is relaxed (blank when the duals are not
-    known). `duals` holds the dual of each of `limits`, in their order."""
+    known). `duals` holds the dual of each of `limits`, in their order; `seen`, the plan's
+    exposure, when already at hand."""
     offers = offers or OfferArrays.of(problem)
     data, x = offers.data, offers.of_plan(plan)
+    reserved = plan.reserved_in_offer_order(len(x))
     kind = _ints(map(KIND_CODES.__getitem__, map(attrgetter("kind"), limits)))
     bound = _floats(map(attrgetter("bound"), limits))
     members = _field(limits, "offers")
@@ -692,8 +730,15 @@ def constraints_table(
 
     risk_cap = kind == KIND_CODES[LimitKind.RISK_CAP]
     spend_cap = kind == KIND_CODES[LimitKind.SPEND_CAP]
-    group_min = kind == KIND_CODES[LimitKind.GROUP_MIN]
+    floor = np.isin(kind, [KIND_CODES[LimitKind.GROUP_MIN], KIND_CODES[LimitKind.COVER]])
+    capacity = kind == KIND_CODES[LimitKind.CAPACITY]
     value = total(x)
+    if plan.reserved is not None:  # an offer's capacity holds what is bought and reserved
+        value = np.where(capacity, total(x + reserved), value)
+    cover = np.flatnonzero(kind == KIND_CODES[LimitKind.COVER])
+    if len(cover):  # value: what the disruption leaves
+        seen = seen or exposure(problem, plan)
+        value[cover] = _available(problem, seen, [limits[k] for k in cover.tolist()])
     per_unit = np.where(risk_cap, value, 1.0)
     if risk_cap.any():  # value: the average risk
         risk = np.divide(total(data.risk * x), value, out=np.zeros(len(value)), where=value > ZERO)
@@ -702,7 +747,7 @@ def constraints_table(
     if spend_cap.any():  # bound: a share of the total spend
         bound = np.where(spend_cap, bound * float(data.landed @ x), bound)
         value = np.where(spend_cap, total(data.landed * x), value)
-    slack = np.where(group_min, value - bound, bound - value)
+    slack = np.where(floor, value - bound, bound - value)
     kept = np.flatnonzero(slack <= BINDING * np.maximum(1.0, np.abs(bound)))
     binding = [limits[i] for i in kept.tolist()]
     material = _field(binding, "material")
@@ -711,7 +756,7 @@ def constraints_table(
     per_material = np.isin(kind[kept], [KIND_CODES[k] for k in PER_MATERIAL_QUANTITY])
     names = [limit.name for limit in binding]
     dual = np.full(len(kept), np.nan) if duals is None else duals[kept]
-    sign = np.where(group_min[kept], 1.0, -1.0)
+    sign = np.where(floor[kept], 1.0, -1.0)
     columns = [
         KIND_NAMES[kind[kept]].tolist(),
         material,
@@ -727,6 +772,18 @@ def constraints_table(
     return pd.DataFrame(dict(zip(CONSTRAINTS_COLUMNS, columns, strict=True)))
 
 
+def _available(problem: Problem, found: Exposure, limits: list[Limit]) -> np.ndarray:
+    """What the disruption of each cover limit leaves of its material (`Losses.available`)."""
+    names = list(problem.materials)
+    left = {
+        (names[m], name): value
+        for m, name, value in zip(
+            found.losses.material.tolist(), found.losses.name, found.available.tolist(), strict=True
+        )
+    }
+    return _floats(left[limit.material, limit.subject] for limit in limits)
+
+
 KINDS = list(LimitKind)
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
 KIND_NAMES = np.array([str(kind) for kind in KINDS], dtype=object)
@@ -736,4 +793,5 @@ PER_MATERIAL_QUANTITY = [  # limits whose `limit_share` is of the material's dem
     LimitKind.COUNTRY_CAP,
     LimitKind.GROUP_MAX,
     LimitKind.GROUP_MIN,
+    LimitKind.COVER,
 ]

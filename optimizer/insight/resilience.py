@@ -91,13 +91,15 @@ def resilience_table(problem: Problem, seen: Exposure) -> pd.DataFrame:
 
 
 def worst_cases(problem: Problem, seen: Exposure) -> tuple[list[str | None], np.ndarray]:
-    """Per material: the disruption that leaves the least, and its cover (NaN when none)."""
+    """Per material: the disruption that leaves the least (the first of equals), and its cover
+    (NaN when none)."""
     count = len(problem.materials)
+    material = seen.losses.material
+    order = np.lexsort((np.arange(len(material)), seen.cover, material))
+    first = order[np.r_[True, np.diff(material[order]) != 0]] if len(order) else order
     worst: list[str | None] = [None] * count
     cover = np.full(count, np.nan)
-    for k, (m, share) in enumerate(
-        zip(seen.losses.material.tolist(), seen.cover.tolist(), strict=True)
-    ):
-        if np.isnan(cover[m]) or share < cover[m]:
-            worst[m], cover[m] = seen.losses.name[k], share
+    for k, m in zip(first.tolist(), material[first].tolist(), strict=True):
+        worst[m] = seen.losses.name[k]
+    cover[material[first]] = seen.cover[first]
     return worst, cover

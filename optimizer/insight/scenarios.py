@@ -31,7 +31,8 @@ class ScenarioOutcome:
 
 def disrupted(problem: Problem, scenario: Scenario) -> Problem:
     """The problem with the scenario's factors applied: a blank capacity counts as the
-    material's demand before its factor applies; factors of several rows multiply."""
+    material's demand before its factor applies; factors of several rows multiply. It answers
+    "what if this happens", so it has no disruption to withstand (`survive` dropped)."""
     offers = []
     for offer in problem.offers:
         capacity_factor, price_factor = scenario.factors(offer)
@@ -45,7 +46,8 @@ def disrupted(problem: Problem, scenario: Scenario) -> Problem:
             "unit_price": offer.unit_price * price_factor,
         }
         offers.append(offer.model_copy(update=changes))
-    return problem.replace(offers=offers, scenarios=[])
+    settings = problem.settings.model_copy(update={"survive": ()})
+    return problem.replace(offers=offers, scenarios=[], settings=settings)
 
 
 def base_plan_shortfall(problem: Problem, scenario: Scenario, plan: Plan) -> float:

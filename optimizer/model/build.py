@@ -10,11 +10,15 @@ Variables:
     y_o in {0, 1}       offer o is used (only where min_order, fixed_cost or max_suppliers
                         need it)
     t >= 0              total spend (only with a cap on a country's share of spend)
+    v_o >= 0            capacity reserved at offer o without buying it, a_m >= 0 stock added to
+                        material m, R_m = sum_{o in O_m} v_o (only with cover rows: `survive`)
+
+x_o, v_o and a_m are whole numbers for a material counted in pieces (`Material.whole`).
 
 Objective (minimise):
-    sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m
+    sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m + sum_o p_o v_o + sum_m k_m a_m
 with landed unit cost l_o = price_o (1 + tariff_o) + freight_o, risk price rho, risk r_o,
-fixed cost f_o and shortfall penalty pi.
+fixed cost f_o, shortfall penalty pi, reserve price p_o and stock cost k_m.
 
 Each family of constraints has its own function below; `build_model` reads like their list.
 A family adds its rows in one block of arrays (row, column, coefficient), so a model of
@@ -43,6 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from optimizer.contract.disruptions import Losses, capacity, losses, required
 from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Material, OfferData, Problem
 
@@ -59,6 +64,7 @@ class LimitKind(StrEnum):
     GROUP_MIN = "group_min"
     RISK_CAP = "risk_cap"
     SPEND_CAP = "spend_cap"
+    COVER = "cover"
 
 
 class Family(StrEnum):
@@ -69,6 +75,7 @@ class Family(StrEnum):
     GROUP_SHARES = "group shares"
     RISK_CAPS = "risk caps"
     SPEND_CAPS = "spend caps"
+    COVER = "cover"
 
 
 class Lever(StrEnum):
@@ -83,6 +90,8 @@ class Lever(StrEnum):
     GROUP_SHARES = "group shares"
     RISK_CAPS = "risk caps"
     SPEND_CAPS = "spend caps"
+    COVER = "min cover"
+    STOCK = "max stock"
 
 
 EVERY_FAMILY = frozenset(Family)
@@ -94,6 +103,7 @@ FAMILY_OF = {
     LimitKind.GROUP_MIN: Family.GROUP_SHARES,
     LimitKind.RISK_CAP: Family.RISK_CAPS,
     LimitKind.SPEND_CAP: Family.SPEND_CAPS,
+    LimitKind.COVER: Family.COVER,
 }
 
 
@@ -101,7 +111,8 @@ class Limit(NamedTuple):
     """A limit the analyst set, as one row (or, for capacity, one variable bound) of the model.
 
     `bound` is in the limit's own unit: quantity for capacity, supplier, country and group
-    limits; risk points for average-risk caps; the share of total spend for spend caps.
+    limits and for the cover of a disruption (its subject: "country China"); risk points for
+    average-risk caps; the share of total spend for spend caps.
     """
 
     kind: LimitKind
@@ -109,7 +120,7 @@ class Limit(NamedTuple):
     subject: str  # the supplier, country, group or material it is about
     offers: tuple[int, ...]
     bound: float
-    row: int | None = None  # None for capacity, a bound of the offer's variable
+    row: int | None = None  # None for a bound of the offer's variable (capacity, supplier cap)
 
     @property
     def name(self) -> str:
@@ -162,6 +173,12 @@ def levers_of(problem: Problem) -> set[Lever]:
         ),
         Lever.RISK_CAPS: any(m.max_avg_risk is not None for m in materials),
         Lever.SPEND_CAPS: ties_materials(problem),
+        Lever.COVER: bool(problem.settings.survive) and any(m.min_cover > 0 for m in materials),
+        Lever.STOCK: bool(problem.settings.survive)
+        and any(
+            m.stock_cost is not None and m.max_stock is not None and m.max_stock < m.quantity
+            for m in materials
+        ),
     }
     return {lever for lever, found in present.items() if found}
 
@@ -200,9 +217,41 @@ class Matrix:
         return len(self.row_lower)
 
     def names(self, of_rows: bool = False) -> list[str]:
-        """The columns' (or rows') names: each block's prefix and a number within the block."""
+        """The columns' (or rows') names: each block's prefix and a number, counted on over the
+        blocks of the same prefix so that every name is unique."""
         blocks = self.row_names if of_rows else self.col_names
-        return [f"{prefix}_{k}" for prefix, count in blocks for k in range(count)]
+        seen: dict[str, int] = defaultdict(int)
+        names = []
+        for prefix, count in blocks:
+            names += [f"{prefix}_{k}" for k in range(seen[prefix], seen[prefix] + count)]
+            seen[prefix] += count
+        return names
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The disruptions a plan must withstand (`survive`) and what each must leave of its
+    material; `rows`: those that need a row, because the stock on hand alone does not cover
+    them."""
+
+    losses: Losses
+    required: np.ndarray  # per disruption: min_cover x demand
+    rows: np.ndarray  # the disruptions that need a row
+
+    @classmethod
+    def of(cls, problem: Problem) -> Cover | None:
+        """The cover of `problem`, None when it has nothing to withstand."""
+        if not problem.settings.survive:
+            return None
+        found = losses(problem, problem.settings.survive)
+        need = required(problem, found)
+        stock = np.array([m.stock for m in problem.materials.values()], dtype=np.float64)
+        rows = np.flatnonzero(need > stock[found.material])
+        return cls(found, need, rows) if len(rows) else None
+
+    def materials(self) -> np.ndarray:
+        """The numbers of the materials that have a cover row, in order."""
+        return np.unique(self.losses.material[self.rows])
 
 
 @dataclass
@@ -213,6 +262,11 @@ class SourcingModel:
     upper: np.ndarray = field(default_factory=lambda: np.zeros(0))  # u_o, as this model has it
     quantity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     shortfall: dict[str, int] = field(default_factory=dict)
+    cover: Cover | None = None  # the disruptions it withstands (none without `survive`)
+    reservable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # offers
+    reserve: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their v_o
+    stock: dict[str, int] = field(default_factory=dict)  # material -> column of a_m
+    reserved_total: dict[int, int] = field(default_factory=dict)  # material number -> R_m
     used: dict[int, int] = field(default_factory=dict)  # offer index -> column of y_o
     total_spend: int | None = None
     limits: list[Limit] = field(default_factory=list)
@@ -245,14 +299,14 @@ class SourcingModel:
         upper: np.ndarray | float,
         material: np.ndarray | int,
         count: int | None = None,
-        integer: bool = False,
+        integer: np.ndarray | bool = False,
     ) -> np.ndarray:
         """`count` new columns (named prefix_0, ...) and their numbers."""
         if count is None:
             count = max(np.size(lower), np.size(upper), np.size(material))
         self._col_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,)))
         self._col_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)))
-        self._integer.append(np.full(count, integer))
+        self._integer.append(np.broadcast_to(np.asarray(integer, dtype=bool), (count,)))
         self.col_material.append(np.broadcast_to(np.asarray(material, dtype=np.int64), (count,)))
         self._col_names.append((prefix, count))
         numbers = np.arange(self.columns, self.columns + count)
@@ -333,13 +387,18 @@ class SourcingModel:
         col_upper = _joined(self._col_upper).copy()
         for column, upper in self._tightened:
             col_upper[column] = np.minimum(col_upper[column], upper)
+        col_lower = _joined(self._col_lower)
+        integer = _joined(self._integer).astype(bool)
+        if integer.any():  # whole numbers within the bounds, so every solver reads them alike
+            col_upper = np.where(integer, np.floor(col_upper + 1e-9), col_upper)
+            col_lower = np.where(integer, np.ceil(col_lower - 1e-9), col_lower)
         start = np.zeros(self.rows + 1, dtype=np.int32)
         np.cumsum(np.bincount(rows.astype(np.int64), minlength=self.rows), out=start[1:])
         return Matrix(
             cost,
-            _joined(self._col_lower),
+            col_lower,
             col_upper,
-            _joined(self._integer).astype(bool),
+            integer,
             _joined(self._row_lower),
             _joined(self._row_upper),
             start,
@@ -400,7 +459,10 @@ def build_model(
     if Lever.CAPACITY in relax:  # any offer not under embargo may grow up to the demand
         upper = np.where(data.embargoed, 0.0, data.demand)
     model = SourcingModel(problem, upper)
+    if Family.COVER not in variant.without:
+        model.cover = Cover.of(problem)
     add_quantities(model, data, fixed_use, variant.elastic)
+    add_reserves(model, data, Lever.STOCK in relax)
     add_use_decisions(model, data, fixed_use)
     add_demand(model, data)
     add_capacity_limits(model, data, Lever.CAPACITY in relax)
@@ -414,6 +476,8 @@ def build_model(
         add_risk_caps(model, data, Lever.RISK_CAPS in relax)
     if Family.SPEND_CAPS not in variant.without:
         add_spend_caps(model, data, Lever.SPEND_CAPS in relax)
+    if model.cover is not None:
+        add_cover(model, data, Lever.COVER in relax, variant.elastic)
     add_min_orders(model, data, Lever.MIN_ORDERS in relax)
     add_max_suppliers(model, Lever.SUPPLIER_COUNTS in relax)
     if relax and variant.within is not None:
@@ -440,22 +504,104 @@ def add_quantities(
     s_m >= 0 where a shortfall penalty allows unmet demand, and in an elastic model.
 
     Embargoes live here: u_o = 0 for an offer from an embargoed country (`model.upper`; when
-    capacities may grow, u_o = D_m for every other offer).
+    capacities may grow, u_o = D_m for every other offer). At an offer whose capacity can be
+    reserved, x_o <= D_m only: its capacity is the row x_o + v_o <= c_o (`add_capacity_limits`).
+    x_o is a whole number for a material counted in pieces.
     """
     problem = model.problem
     lower = np.zeros(len(problem.offers))
     upper = model.upper.copy()
+    if model.cover is not None:
+        model.reservable = reservable(model.problem, model.cover)
+        upper[model.reservable] = data.demand[model.reservable]
     for index, used in (fixed_use or {}).items():
         if used:
             lower[index] = min(problem.offers[index].min_order or 0.0, upper[index])
         else:
             upper[index] = 0.0
-    model.quantity = model.add_columns("x", lower, upper, data.material)
+    whole = _whole(problem)
+    integer = whole[data.material] if whole.any() else False
+    model.quantity = model.add_columns("x", lower, upper, data.material, integer=integer)
     if problem.settings.shortfall_penalty is not None or elastic:
         columns = model.add_columns(
             "s", 0.0, INF, np.arange(len(problem.materials)), len(problem.materials)
         )
         model.shortfall = dict(zip(problem.materials, columns.tolist(), strict=True))
+
+
+def _whole(problem: Problem) -> np.ndarray:
+    """Per material: whether it is counted in pieces (bought, reserved and stocked whole)."""
+    return np.array([m.whole for m in problem.materials.values()], dtype=bool)
+
+
+def reservable(problem: Problem, cover: Cover) -> np.ndarray:
+    """The offers whose capacity can be reserved: with a reserve price, not under embargo, with
+    some capacity, of a material that has a cover row."""
+    data = problem.data
+    has_row = np.zeros(len(problem.materials), dtype=bool)
+    has_row[cover.materials()] = True
+    held = ~np.isnan(data.reserve_price) & (capacity(problem) > 0)
+    return np.flatnonzero(held & has_row[data.material])
+
+
+def add_reserves(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
+    r"""v_o >= 0 at each reservable offer (`reservable`; bounded by its capacity row), and
+    R_m = sum_{o in O_m} v_o for each material with one; a_m in [0, A_m] for each material with a
+    stock cost and a cover row, A_m its max_stock (blank: D_m). Only in a model with cover rows:
+    without them nothing is reserved or added. Whole numbers for a material counted in pieces.
+
+    Relaxed: a_m - e_m <= A_m as a row, a_m <= D_m, e_m <= D_m - A_m units priced 1/D_m.
+    """
+    cover = model.cover
+    if cover is None:
+        return
+    problem = model.problem
+    whole = _whole(problem)
+    held = model.reservable
+    material = data.material[held]
+    model.reserve = model.add_columns("v", 0.0, INF, material, len(held), whole[material])
+    owners = np.unique(material)
+    totals = model.add_columns("R", 0.0, INF, owners, len(owners))
+    model.reserved_total = dict(zip(owners.tolist(), totals.tolist(), strict=True))
+    row_of = np.zeros(len(problem.materials), dtype=np.int64)
+    row_of[owners] = np.arange(len(owners))
+    model.add_rows(
+        "reserved",
+        0.0,
+        0.0,
+        np.concatenate([np.arange(len(owners)), row_of[material]]),
+        np.concatenate([totals, model.reserve]),
+        np.concatenate([np.ones(len(owners)), -np.ones(len(held))]),
+        owners,
+        len(owners),
+    )
+    materials = list(problem.materials.values())
+    stocked = [m for m in cover.materials().tolist() if materials[m].stock_cost is not None]
+    demand = np.array([materials[m].quantity for m in stocked], dtype=np.float64)
+    most = np.array([materials[m].max_stock for m in stocked], dtype=np.float64)  # NaN where blank
+    most = np.where(np.isnan(most), demand, np.minimum(most, demand))
+    grow = np.flatnonzero(most < demand) if relax else np.zeros(0, np.int64)
+    upper = most.copy()
+    upper[grow] = demand[grow]
+    owners = np.array(stocked, dtype=np.int64)
+    columns = model.add_columns("a", 0.0, upper, owners, len(stocked), whole[owners])
+    model.stock = {materials[m].name: c for m, c in zip(stocked, columns.tolist(), strict=True)}
+    if len(grow):
+        names = [materials[stocked[k]].name for k in grow.tolist()]
+        knobs = [Knob(Lever.STOCK, "Demand", "max_stock", name, name) for name in names]
+        owner = owners[grow]
+        added = model.add_knobs(knobs, demand[grow] - most[grow], 1 / demand[grow], owner)
+        count = len(grow)
+        model.add_rows(
+            "max_stock",
+            -INF,
+            most[grow],
+            np.tile(np.arange(count), 2),
+            np.concatenate([columns[grow], added]),
+            np.concatenate([np.ones(count), -np.ones(count)]),
+            owner,
+            count,
+        )
 
 
 def add_use_decisions(
@@ -495,18 +641,35 @@ def add_demand(model: SourcingModel, data: OfferData) -> None:
 
 
 def add_capacity_limits(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
-    r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost).
+    r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost);
+    at an offer whose capacity can be reserved, x_o + v_o <= c_o as a row (c_o: its capacity,
+    blank = D_m), what it holds bought and reserved together.
 
-    Relaxed (the bound is then D_m): x_o - e_o <= capacity_o for every offer not under embargo
-    whose capacity is below its demand, e_o <= D_m - capacity_o units priced 1/D_m each.
+    Relaxed (the bound is then D_m): x_o (+ v_o) - e_o <= capacity_o for every offer not under
+    embargo whose capacity is below its demand, e_o <= D_m - capacity_o units priced 1/D_m each.
     """
+    held = model.reservable
+    row_of = np.full(len(data.material), -1, dtype=np.int64)
+    if len(held):
+        count = len(held)
+        row_of[held] = model.add_rows(
+            "hold",
+            -INF,
+            capacity(model.problem)[held],
+            np.tile(np.arange(count), 2),
+            np.concatenate([model.quantity[held], model.reserve]),
+            1.0,
+            data.material[held],
+            count,
+        )
     offers = np.flatnonzero(~data.embargoed & (data.capacity <= data.demand))
     names = list(model.problem.materials)
-    materials, capacity = data.material[offers].tolist(), data.capacity[offers].tolist()
+    materials, most = data.material[offers].tolist(), data.capacity[offers].tolist()
     suppliers = data.suppliers
+    rows = [None if r < 0 else r for r in row_of[offers].tolist()]
     model.limits.extend(
-        Limit(LimitKind.CAPACITY, names[m], suppliers[o], (o,), c)
-        for o, m, c in zip(offers.tolist(), materials, capacity, strict=True)
+        Limit(LimitKind.CAPACITY, names[m], suppliers[o], (o,), c, row)
+        for o, m, c, row in zip(offers.tolist(), materials, most, rows, strict=True)
     )
     if not relax:
         return
@@ -517,14 +680,18 @@ def add_capacity_limits(model: SourcingModel, data: OfferData, relax: bool = Fal
         for o, m in zip(grow.tolist(), material.tolist(), strict=True)
     ]
     columns = model.add_knobs(knobs, demand - data.capacity[grow], 1 / demand, material)
+    in_row = row_of[grow] >= 0  # the knob joins the offer's capacity row
+    model.add_entries(row_of[grow][in_row], columns[in_row], -1.0)
+    alone = ~in_row
+    count = int(alone.sum())
     model.add_rows(
         "capacity",
         -INF,
-        data.capacity[grow],
+        data.capacity[grow][alone],
         np.tile(np.arange(count), 2),
-        np.concatenate([model.quantity[grow], columns]),
+        np.concatenate([model.quantity[grow][alone], columns[alone]]),
         np.concatenate([np.ones(count), -np.ones(count)]),
-        material,
+        material[alone],
         count,
     )
 
@@ -875,6 +1042,147 @@ def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -
         model.add_entries(numbers, np.full(count, column), -1.0)
 
 
+def add_cover(
+    model: SourcingModel, data: OfferData, relax: bool = False, gaps: bool = False
+) -> None:
+    r"""What each disruption k of material m that `survive` names leaves is at least
+    kappa_m D_m (`contract.disruptions`: it hits the offers H_k, each keeping a share f_o of its
+    capacity c_o):
+
+        sum_{o in O_m} (x_o + v_o) - sum_{o in H_k} (x_o + v_o)
+            + sum_{o in H_k, f_o > 0} min(x_o + v_o, f_o c_o) + stock_m + a_m >= kappa_m D_m
+
+    Written with the demand row (sum_{o in O_m} x_o = D_m - s_m), R_m and a column
+    0 <= w_ko <= f_o c_o with w_ko <= x_o + v_o for each offer the disruption cuts to a share, a
+    row holds only the offers the disruption hits:
+
+        -s_m + R_m + a_m - sum_{o in H_k} (x_o + v_o) + sum_{o in H_k, f_o > 0} w_ko
+            >= kappa_m D_m - D_m - stock_m
+
+    A disruption that the stock on hand covers alone has no row (`Cover.rows`).
+
+    Relaxed: + D_m e_m on each row of m, e_m <= kappa_m priced 1 (its min_cover lowered by e_m).
+    With `gaps` (every elastic model), each row also has its gap g_k >= 0: the last resort.
+    """
+    cover = model.cover
+    assert cover is not None
+    problem = model.problem
+    found, kept = cover.losses, cover.rows
+    materials = list(problem.materials.values())
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    stock = np.array([m.stock for m in materials], dtype=np.float64)
+    material = found.material[kept]
+    count = len(kept)
+    sizes = np.diff(found.start)[kept]
+    at = _ranges(found.start[kept], sizes)  # the hits of the kept disruptions
+    hit_row = np.repeat(np.arange(count), sizes)
+    hit_offer = found.offer[at]
+    reserve_of = np.full(len(data.material), -1, dtype=np.int64)
+    reserve_of[model.reservable] = model.reserve
+    reserved = reserve_of[hit_offer] >= 0
+    partial = found.factor[at] > 0
+    kept_share = (found.factor[at] * capacity(problem)[hit_offer])[partial]
+    shares = model.add_columns(
+        "w", 0.0, kept_share, data.material[hit_offer[partial]], len(kept_share)
+    )
+
+    def by_material(columns: Mapping[object, int], keys: list[object]) -> tuple[np.ndarray, ...]:
+        """The rows of materials that have a column in `columns`, and those columns."""
+        column = np.array([columns.get(k, -1) for k in keys], dtype=np.int64)[material]
+        has = column >= 0
+        return np.flatnonzero(has), column[has]
+
+    names = [m.name for m in materials]
+    numbers = list(range(len(materials)))
+    short_rows, short_columns = by_material(model.shortfall, names)
+    total_rows, total_columns = by_material(model.reserved_total, numbers)
+    stock_rows, stock_columns = by_material(model.stock, names)
+    lower = cover.required[kept] - demand[material] - stock[material]
+    rows = model.add_rows(
+        "cover",
+        lower,
+        INF,
+        np.concatenate(
+            [hit_row, hit_row[reserved], hit_row[partial], short_rows, total_rows, stock_rows]
+        ),
+        np.concatenate(
+            [
+                model.quantity[hit_offer],
+                reserve_of[hit_offer[reserved]],
+                shares,
+                short_columns,
+                total_columns,
+                stock_columns,
+            ]
+        ),
+        np.concatenate(
+            [
+                -np.ones(len(hit_offer) + int(reserved.sum())),
+                np.ones(len(shares)),
+                -np.ones(len(short_rows)),
+                np.ones(len(total_rows) + len(stock_rows)),
+            ]
+        ),
+        material,
+        count,
+    )
+    cut = hit_offer[partial]
+    held = reserve_of[cut] >= 0
+    pieces = len(cut)
+    model.add_rows(
+        "partial",
+        -INF,
+        0.0,
+        np.concatenate([np.arange(pieces), np.arange(pieces), np.flatnonzero(held)]),
+        np.concatenate([shares, model.quantity[cut], reserve_of[cut[held]]]),
+        np.concatenate([np.ones(pieces), -np.ones(pieces + int(held.sum()))]),
+        data.material[cut],
+        pieces,
+    )
+    offers = found.offer.tolist()
+    starts = found.start.tolist()
+    model.limits.extend(
+        Limit(
+            LimitKind.COVER,
+            names[m],
+            found.name[k],
+            tuple(offers[starts[k] : starts[k + 1]]),
+            need,
+            row,
+        )
+        for k, m, need, row in zip(
+            kept.tolist(),
+            material.tolist(),
+            cover.required[kept].tolist(),
+            rows.tolist(),
+            strict=True,
+        )
+    )
+    if relax:
+        owners = np.unique(material)
+        knobs = [material_knob(Lever.COVER, materials[m], "min_cover") for m in owners.tolist()]
+        share = np.array([materials[m].min_cover for m in owners.tolist()], dtype=np.float64)
+        columns = model.add_knobs(knobs, share, 1.0, owners)
+        column_of = np.zeros(len(materials), dtype=np.int64)
+        column_of[owners] = columns
+        model.add_entries(rows, column_of[material], demand[material])
+    if gaps:
+        columns = model.add_columns("gap", 0.0, INF, material, count)
+        model.add_entries(rows, columns, 1.0)
+        model.gaps.extend(columns.tolist())
+        added = model.limits[-count:] if count else []
+        model.relaxation.update(zip((limit.name for limit in added), columns.tolist(), strict=True))
+
+
+def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ..., start + size - 1 of each (start, size), joined."""
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    return np.arange(total) - np.repeat(ends - sizes - starts, sizes)
+
+
 def add_min_orders(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""min_order_o y_o <= x_o <= u_o y_o: an offer is either unused or used from its minimum.
 
@@ -955,7 +1263,8 @@ def add_max_suppliers(model: SourcingModel, relax: bool = False) -> None:
 
 
 def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:
-    r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m."""
+    r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m + sum_o p_o v_o
+    + sum_m k_m a_m."""
     model.set_cost(*objective_costs(model, data, risk_price))
 
 
@@ -965,11 +1274,19 @@ def objective_costs(
     """The columns `set_objective` prices, and their prices."""
     problem = model.problem
     penalty = problem.settings.shortfall_penalty or 0.0
-    columns = [model.quantity, list(model.used.values()), list(model.shortfall.values())]
+    columns = [
+        model.quantity,
+        list(model.used.values()),
+        list(model.shortfall.values()),
+        model.reserve,
+        list(model.stock.values()),
+    ]
     costs = [
         data.landed + risk_price * data.risk,
         [problem.offers[i].fixed_cost or 0.0 for i in model.used],
         [penalty] * len(model.shortfall),
+        data.reserve_price[model.reservable],
+        [problem.materials[name].stock_cost or 0.0 for name in model.stock],
     ]
     return (
         np.concatenate([np.asarray(c, dtype=np.int64) for c in columns]),

@@ -131,7 +131,7 @@ class Session:
         plan = plan_of(model, solution)
         found: np.ndarray | None = None
         if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
-            if model.used:
+            if model.used or self.matrix.integer.any():
                 fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
                 lp = build_model(self.problem, self.variant, fixed_use)
                 remaining = max(self.time_limit - (time.perf_counter() - started), 1.0)
@@ -193,7 +193,7 @@ class Session:
         started = time.perf_counter()
         limits = [lim for lim in self.model.limits if FAMILY_OF[lim.kind] is family]
         rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
-        bounded = [lim.offers[0] for lim in limits if lim.row is None]  # caps kept as bounds
+        bounded = [lim.offers[0] for lim in limits if lim.row is None]  # supplier caps as bounds
         columns = self.model.quantity[bounded].astype(np.int32)
         upper = self.problem.data.upper[bounded]  # without the caps
         free = np.full(len(rows), _inf())
@@ -593,26 +593,65 @@ def _attempt_cbc(matrix: Matrix, solver: pulp.LpSolver, time_limit: float) -> So
 
 def plan_of(model: SourcingModel, solution: Solution) -> Plan | None:
     """The values of our variables; an offer whose use switch is off supplies exactly nothing
-    (solvers may leave a few millionths on it, within their tolerance)."""
+    (solvers may leave a few millionths on it, within their tolerance). Quantities bought,
+    reserved, stocked and unmet are rounded to what the solver vouches for (`snapped`)."""
     if solution.values is None:
         return None
     values = np.where(np.abs(solution.values) < ZERO, 0.0, solution.values)
+    amounts = np.concatenate(
+        [
+            model.quantity,
+            model.reserve,
+            np.array(list(model.shortfall.values()), dtype=np.int64),
+            np.array(list(model.stock.values()), dtype=np.int64),
+        ]
+    )
+    values[amounts] = snapped(model.problem, values[amounts], model.materials_of_columns()[amounts])
     quantities = values[model.quantity]
     if model.used:
         offers = np.array(list(model.used))
         off = values[np.array(list(model.used.values()))] < 0.5
         quantities[offers[off]] = 0.0
+    reserved = None
+    if len(model.reserve):
+        reserved = np.zeros(len(quantities))
+        reserved[model.reservable] = values[model.reserve]
 
     def read(columns: dict[str, int]) -> dict[str, float]:
         return {key: float(values[column]) for key, column in columns.items()}
 
+    stock = {name: amount for name, amount in read(model.stock).items() if amount > 0}
     return Plan(
         dict(enumerate(quantities.tolist())),
         read(model.shortfall),
         solution.objective,
         read(model.relaxation),
         quantities,
+        reserved,
+        stock,
     )
+
+
+SIGNIFICANT = 9  # digits of a quantity that a solver vouches for
+NEAR_WHOLE = 1e-9  # a quantity this share of its material's demand from a whole number is one
+
+
+def snapped(problem: Problem, values: np.ndarray, material: np.ndarray) -> np.ndarray:
+    """Quantities of the materials `material` without the solvers' noise: a whole number where
+    within a 1e-9 share of the material's demand of one (7999.999999999999 reads 8000), else
+    rounded to 9 significant digits (86,000/7 reads 12285.7143); whole numbers for a material
+    counted in pieces."""
+    demand = np.array([m.quantity for m in problem.materials.values()], dtype=np.float64)
+    pieces = np.array([m.whole for m in problem.materials.values()], dtype=bool)[material]
+    whole = np.round(values)
+    near = np.abs(values - whole) <= NEAR_WHOLE * np.maximum(demand, 1.0)[material]
+    result = np.where(near | pieces, whole, values)
+    rest = np.flatnonzero(~(near | pieces) & (values != 0))
+    digits = SIGNIFICANT - 1 - np.floor(np.log10(np.abs(values[rest]))).astype(np.int64)
+    for count in np.unique(digits).tolist():
+        chosen = rest[digits == count]
+        result[chosen] = np.round(values[chosen], count)
+    return result + 0.0  # no -0.0
 
 
 def duals_of(model: SourcingModel, solution: Solution) -> np.ndarray | None:
@@ -626,6 +665,7 @@ def duals_of(model: SourcingModel, solution: Solution) -> np.ndarray | None:
     row = np.array([-1 if lim.row is None else lim.row for lim in limits], dtype=np.int64)
     offer = np.array([lim.offers[0] if lim.offers else -1 for lim in limits], dtype=np.int64)
     capacity = np.array([lim.kind is LimitKind.CAPACITY for lim in limits], dtype=bool)
+    # A limit without a row is a bound of its one offer's x_o: a capacity or a supplier cap.
     capped = np.zeros(len(model.quantity), dtype=bool)
     capped[offer[~capacity & (row < 0)]] = True  # supplier caps kept as bounds
     bound = np.flatnonzero(row < 0)  # every such limit is about one offer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.contract.disruptions import capacity, losses, required
 from optimizer.contract.plan import ZERO, Plan
 from optimizer.contract.problem import Problem
 
@@ -19,11 +20,29 @@ def _quantities(problem: Problem, plan: Plan) -> np.ndarray:
 
 
 def plan_cost(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
-    """Landed cost plus the fixed costs of the offers used (no risk price, no penalty);
-    `q`: the plan's quantities as an array, when already at hand."""
+    """Landed cost plus the fixed costs of the offers used, the reservation fees and the cost
+    of the stock added (no risk price, no penalty); `q`: the plan's quantities as an array, when
+    already at hand."""
     data = problem.data
     q = _quantities(problem, plan) if q is None else q
-    return float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
+    bought = float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
+    return bought + reserve_cost(problem, plan) + stock_cost(problem, plan)
+
+
+def reserve_cost(problem: Problem, plan: Plan) -> float:
+    """The fees of the capacity the plan reserves."""
+    if plan.reserved is None:
+        return 0.0
+    reserved = plan.reserved_in_offer_order(len(problem.offers))
+    return float(np.nan_to_num(problem.data.reserve_price) @ reserved)
+
+
+def stock_cost(problem: Problem, plan: Plan) -> float:
+    """The cost of the stock the plan adds."""
+    return 0.0 + sum(
+        (problem.materials[name].stock_cost or 0.0) * added
+        for name, added in plan.stock_added.items()
+    )
 
 
 def plan_objective(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> float:
@@ -152,7 +171,63 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                 problems.append(
                     f"{countries[c]}: {amount / total:.4%} of total spend, above the cap"
                 )
+    problems += _resilience(problem, plan, q)
     objective = plan_objective(problem, plan, q)
     if objective > plan.objective + TOLERANCE * max(1.0, abs(plan.objective)):
         problems.append(f"the plan costs {objective:g}, more than the solver's {plan.objective:g}")
     return problems
+
+
+def _resilience(problem: Problem, plan: Plan, q: np.ndarray) -> list[str]:
+    """Reservations only where a reserve price allows them (and only with `survive`), bought and
+    reserved within each offer's capacity, stock added within max_stock where a stock cost
+    allows it, whole units for a material counted in pieces, and every disruption that
+    `survive` names leaving at least min_cover x demand (recomputed from the data)."""
+    found: list[str] = []
+    names = list(problem.materials)
+    materials = list(problem.materials.values())
+    data = problem.data
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    tol = TOLERANCE * np.maximum(1.0, demand)[data.material]
+    survive = problem.settings.survive
+    v = plan.reserved_in_offer_order(len(problem.offers))
+    allowed = ~np.isnan(data.reserve_price) & ~data.embargoed & bool(survive)
+    outside = (v < -tol) | ((v > tol) & ~allowed)
+    above = (v > tol) & (q + v > capacity(problem) + tol)  # what is bought alone: above
+    for i in np.flatnonzero(outside | above).tolist():
+        o = problem.offers[i]
+        if outside[i]:
+            found.append(f"{o.material}: {o.supplier} has {v[i]:g} reserved, which it may not")
+        if above[i]:
+            text = f"{o.supplier} holds {q[i]:g} bought and {v[i]:g} reserved, above its capacity"
+            found.append(f"{o.material}: {text}")
+    added = np.array([plan.stock_added.get(name, 0.0) for name in names], dtype=np.float64)
+    for m, (name, spec) in enumerate(problem.materials.items()):
+        most = 0.0 if spec.stock_cost is None or not survive else spec.max_stock
+        most = spec.quantity if most is None else most
+        slack = TOLERANCE * max(1.0, spec.quantity)
+        if added[m] < -slack or added[m] > most + slack:
+            found.append(f"{name}: {added[m]:g} stock added, outside 0 to {most:g}")
+    whole = np.array([m.whole for m in materials], dtype=bool)
+    if whole.any():
+        pieces = whole[data.material]
+        for i in np.flatnonzero(pieces & ((_fraction(q) > 1e-6) | (_fraction(v) > 1e-6))).tolist():
+            o = problem.offers[i]
+            found.append(f"{o.material}: {o.supplier} has {q[i]:g} + {v[i]:g}, not whole units")
+        for m in np.flatnonzero(whole & (_fraction(added) > 1e-6)).tolist():
+            found.append(f"{names[m]}: {added[m]:g} stock added, not whole units")
+    if survive:
+        disruptions = losses(problem, survive)
+        need = required(problem, disruptions)
+        available = disruptions.available(problem, q, v, added)
+        short = available < need - TOLERANCE * np.maximum(1.0, need)
+        for k in np.flatnonzero(short).tolist():
+            m = int(disruptions.material[k])
+            text = f"{disruptions.name[k]} leaves {available[k]:g}, below the {need[k]:g} required"
+            found.append(f"{names[m]}: {text}")
+    return found
+
+
+def _fraction(values: np.ndarray) -> np.ndarray:
+    """How far each value is from the nearest whole number."""
+    return np.abs(values - np.round(values))

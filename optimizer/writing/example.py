@@ -1,8 +1,10 @@
-"""The shipped example: a Japanese buyer's yearly gallium and germanium need.
+"""The shipped example: a Japanese buyer's yearly gallium and germanium need, planned to withstand
+the loss of any one country.
 
 Gallium figures follow `shared/data/gallium-facts.md` (prices within Fastmarkets' 2023 ranges,
-Kazakhstan's 15 t/yr Pavlodar plant, Australia's Wagerup project, Japanese recycling);
-supplier names are invented and the germanium figures are illustrative.
+Kazakhstan's 15 t/yr Pavlodar plant, Australia's Wagerup project, Japanese recycling, Japan's
+60-day stockpiling target: about 16% of a year's demand); supplier names are invented and the
+germanium figures, the reservation fees and the cost of stock are illustrative.
 Quantities are in kg, money in US dollars.
 """
 
@@ -18,29 +20,32 @@ from optimizer.writing.xlsx import write_workbook
 OFFERS = pd.DataFrame(
     [
         # supplier, country, material, unit_price, capacity, freight, tariff, risk,
-        # min_order, fixed_cost, current_quantity (today's purchases, Russia's included)
-        ("Yunnan Gallium Metals", "China", "Gallium", 285, 90_000, 6, None, None, None, None, 72_000),  # noqa: E501
-        ("Shandong Alumina Ga", "China", "Gallium", 292, 60_000, 6, None, None, None, None, 40_000),
-        ("Pavlodar Gallium (ERG)", "Kazakhstan", "Gallium", 410, 15_000, 14, None, None, 5_000, None, None),  # noqa: E501
-        ("Wagerup Gallium JV", "Australia", "Gallium", 455, 40_000, 10, None, None, 10_000, 250_000, None),  # noqa: E501
-        ("Kanto Ga Recycling", "Japan", "Gallium", 495, 20_000, 2, None, None, None, None, 20_000),
-        ("Ulsan Gallium", "Korea", "Gallium", 440, 8_000, 4, None, None, None, None, 8_000),
-        ("Stade Gallium", "Germany", "Gallium", 505, 12_000, 16, None, None, None, 120_000, None),
-        ("Ural Gallium", "Russia", "Gallium", 330, 10_000, 12, None, None, None, None, 10_000),
-        ("Trail Germanium Refinery", "Canada", "Germanium", 1_750, 8_000, 20, None, None, None, None, None),  # noqa: E501
-        ("Olen Germanium Recycling", "Belgium", "Germanium", 1_850, 6_000, 25, None, None, None, None, 3_000),  # noqa: E501
-        ("Yunnan Germanium", "China", "Germanium", 1_450, 20_000, 15, None, None, None, None, 15_000),  # noqa: E501
-        ("Kanto Ge Recycling", "Japan", "Germanium", 1_950, 3_000, 3, None, None, None, None, 2_000),  # noqa: E501
+        # min_order, fixed_cost, current_quantity (today's purchases, Russia's included),
+        # reserve_price (a fee per kg of capacity held for a disruption, outside China)
+        ("Yunnan Gallium Metals", "China", "Gallium", 285, 90_000, 6, None, None, None, None, 72_000, None),  # noqa: E501
+        ("Shandong Alumina Ga", "China", "Gallium", 292, 60_000, 6, None, None, None, None, 40_000, None),  # noqa: E501
+        ("Pavlodar Gallium (ERG)", "Kazakhstan", "Gallium", 410, 15_000, 14, None, None, 5_000, None, None, 20),  # noqa: E501
+        ("Wagerup Gallium JV", "Australia", "Gallium", 455, 40_000, 10, None, None, 10_000, 250_000, None, 25),  # noqa: E501
+        ("Kanto Ga Recycling", "Japan", "Gallium", 495, 30_000, 2, None, None, None, None, 20_000, 30),  # noqa: E501
+        ("Ulsan Gallium", "Korea", "Gallium", 440, 8_000, 4, None, None, None, None, 8_000, 25),
+        ("Stade Gallium", "Germany", "Gallium", 505, 12_000, 16, None, None, None, 120_000, None, 90),  # noqa: E501
+        ("Ural Gallium", "Russia", "Gallium", 330, 10_000, 12, None, None, None, None, 10_000, None),  # noqa: E501
+        ("Trail Germanium Refinery", "Canada", "Germanium", 1_750, 8_000, 20, None, None, None, None, None, 60),  # noqa: E501
+        ("Olen Germanium Recycling", "Belgium", "Germanium", 1_850, 6_000, 25, None, None, None, None, 3_000, 70),  # noqa: E501
+        ("Yunnan Germanium", "China", "Germanium", 1_450, 20_000, 15, None, None, None, None, 15_000, None),  # noqa: E501
+        ("Kanto Ge Recycling", "Japan", "Germanium", 1_950, 3_000, 3, None, None, None, None, 2_000, 80),  # noqa: E501
     ],
     columns=["supplier", "country", "material", "unit_price", "capacity", "freight", "tariff",
-             "risk", "min_order", "fixed_cost", "current_quantity"],
+             "risk", "min_order", "fixed_cost", "current_quantity", "reserve_price"],
 )
 # fmt: on
 
 DEMAND = pd.DataFrame(
     [
-        ("Gallium", 150_000, None, 0.4, 45, None),
-        ("Germanium", 20_000, None, None, 50, 3),
+        # 6 t of gallium on hand; up to 18 t more (to Japan's 60-day target, 24 t, 16% of the
+        # year) at 340 $/kg, bought and held through the year
+        ("Gallium", 150_000, None, 0.4, 45, None, "kg", 6_000, 340, 18_000),
+        ("Germanium", 20_000, None, None, 50, 3, "kg", None, None, None),
     ],
     columns=[
         "material",
@@ -49,6 +54,10 @@ DEMAND = pd.DataFrame(
         "max_supplier_share",
         "max_avg_risk",
         "max_suppliers",
+        "unit",
+        "stock",
+        "stock_cost",
+        "max_stock",
     ],
 )
 
@@ -80,6 +89,9 @@ SETTINGS = pd.DataFrame(
         ("solver", "highs"),
         ("time_limit", 60),
         ("frontier_points", 5),
+        ("currency", "USD"),
+        ("survive", "country"),  # the loss of any one country ...
+        ("min_cover", 0.75),  # ... must leave 75% of each material's demand
     ],
     columns=["setting", "value"],
 )

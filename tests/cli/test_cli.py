@@ -53,11 +53,26 @@ OUTPUT_COLUMNS = {
         "share",
         "landed_unit_cost",
         "cost",
+        "reserved",
     ],
-    "Materials": ["material", "demand", "supplied", "shortfall", "cost", "avg_risk", "hhi"],
+    "Materials": [
+        "material",
+        "demand",
+        "supplied",
+        "shortfall",
+        "cost",
+        "avg_risk",
+        "hhi",
+        "baseline_hhi",
+        "unit",
+        "stock_added",
+        "worst_disruption",
+        "worst_cover",
+    ],
     "Countries": ["material", "country", "quantity", "share", "cap", "binding"],
     "Constraints": ["constraint", "material", "subject", "limit", "value", "slack", "shadow_price"],
     "Diagnostics": ["level", "sheet", "cell", "message"],
+    "Resilience": ["material", "disruption", "available", "required", "cover", "binding"],
 }
 STATUSES = {"optimal", "infeasible", "time_limit", "invalid"}
 INPUT_COLUMNS = {
@@ -100,22 +115,40 @@ SETTING_NAMES = [
 ]
 
 # --- golden result of the shipped example (computed once with highs, checked by hand) ---------
-# Gallium: Yunnan is held at the 40% supplier cap; Wagerup, Kanto and Ulsan run at capacity;
-# the average-risk cap of 45 then fixes Shandong (risk 80) vs Pavlodar (risk 45):
-# 80a + 45b = 1,330,000 and a + b = 22,000, so a = 68,000/7 and b = 86,000/7.
-# Germanium: China at its 50% cap, Canada at capacity, the rest from Belgium (cheaper than
-# Japan); three suppliers = max_suppliers. Russia is embargoed, Stade is too dear.
-GOLDEN_TOTAL_COST = 90_466_000.0
-GOLDEN_ALLOCATION = {
-    ("Gallium", "Yunnan Gallium Metals"): 60_000.0,
-    ("Gallium", "Shandong Alumina Ga"): 68_000 / 7,
-    ("Gallium", "Pavlodar Gallium (ERG)"): 86_000 / 7,
-    ("Gallium", "Wagerup Gallium JV"): 40_000.0,
-    ("Gallium", "Kanto Ga Recycling"): 20_000.0,
-    ("Gallium", "Ulsan Gallium"): 8_000.0,
-    ("Germanium", "Trail Germanium Refinery"): 8_000.0,
-    ("Germanium", "Olen Germanium Recycling"): 2_000.0,
-    ("Germanium", "Yunnan Germanium"): 10_000.0,
+# Every country's loss must leave 75% of each material (survive = country, min_cover 0.75).
+# Gallium: China's loss must leave 112,500 kg: 6,000 on hand, so 106,500 held outside China
+# (bought or reserved) or added to stock; the offers outside China hold 105,000 (Russia is
+# embargoed), so every kg of them is held and 1,500 kg of stock is added (340 $/kg: 510,000).
+# China buys what FEOC's 50% allows, 75,000 (Yunnan at its 40% supplier cap, 60,000, the rest
+# from Shandong). The risk cap of 45 then leaves 750,000 risk-kg for the other 75,000 kg (an
+# average of 10): Wagerup (10) 40,000 and Ulsan (15) 8,000 at capacity, the rest from Kanto (5)
+# and Stade (10), none from Pavlodar (45), reserved in full (15,000 at 20). Buying Stade's
+# 12,000 instead of Kanto's costs 24 $/kg and its fixed 120,000, but leaves Kanto's cheaper
+# reservation (30 against 90 $/kg): 312,000 less. So Kanto buys 15,000 and reserves 15,000.
+# Germanium: China at its 50% cap (10,000), Canada at capacity (8,000), 2,000 from Belgium
+# (cheaper than Japan); China's loss must leave 15,000, so 5,000 more held outside China:
+# Belgium's spare 4,000 (70 $/kg) and 1,000 in Japan (80 $/kg) reserved, which makes no
+# fourth supplier (max_suppliers 3).
+# 21,930,000 + 18,850,000 + 7,455,000 + 3,552,000 + 6,372,000 + 750,000 + 510,000 (gallium)
+# + 32,560,000 + 360,000 (germanium) = 92,339,000.
+GOLDEN_TOTAL_COST = 92_339_000.0
+GOLDEN_ALLOCATION = {  # bought, reserved
+    ("Gallium", "Yunnan Gallium Metals"): (60_000.0, 0.0),
+    ("Gallium", "Shandong Alumina Ga"): (15_000.0, 0.0),
+    ("Gallium", "Pavlodar Gallium (ERG)"): (0.0, 15_000.0),
+    ("Gallium", "Wagerup Gallium JV"): (40_000.0, 0.0),
+    ("Gallium", "Kanto Ga Recycling"): (15_000.0, 15_000.0),
+    ("Gallium", "Ulsan Gallium"): (8_000.0, 0.0),
+    ("Gallium", "Stade Gallium"): (12_000.0, 0.0),
+    ("Germanium", "Trail Germanium Refinery"): (8_000.0, 0.0),
+    ("Germanium", "Olen Germanium Recycling"): (2_000.0, 4_000.0),
+    ("Germanium", "Yunnan Germanium"): (10_000.0, 0.0),
+    ("Germanium", "Kanto Ge Recycling"): (0.0, 1_000.0),
+}
+GOLDEN_RESILIENCE = {  # reserve_cost, stock_cost, stock added to gallium
+    "reserve_cost": 1_110_000.0,
+    "stock_cost": 510_000.0,
+    "stock_added": 1_500.0,
 }
 
 SIMPLE_COST = 1_160.0  # see conftest.simple_sheets
@@ -706,8 +739,16 @@ def test_example_golden_result(tmp_path: Path) -> None:
     assert info["status"] == "optimal"
     assert math.isclose(info["total_cost"], GOLDEN_TOTAL_COST, rel_tol=TOL)
     assert math.isclose(info["objective"], GOLDEN_TOTAL_COST, rel_tol=TOL)  # risk_price 0
-    allocation = {(r.material, r.supplier): r.quantity for r in tables["Allocation"].itertuples()}
-    assert allocation == pytest.approx(GOLDEN_ALLOCATION, rel=TOL)
+    allocation = {
+        (r.material, r.supplier): (r.quantity, r.reserved)
+        for r in tables["Allocation"].itertuples()
+    }
+    assert allocation == GOLDEN_ALLOCATION  # exact: the plan is in whole kilograms
+    assert info["reserve_cost"] == GOLDEN_RESILIENCE["reserve_cost"]
+    assert info["stock_cost"] == GOLDEN_RESILIENCE["stock_cost"]
+    materials = tables["Materials"]
+    stock = dict(zip(materials["material"], materials["stock_added"], strict=True))
+    assert stock == {"Gallium": GOLDEN_RESILIENCE["stock_added"], "Germanium": 0}
 
 
 def test_example_generator_reproduces_the_shipped_workbook(tmp_path: Path) -> None:
@@ -744,6 +785,7 @@ class OfferSpec:
     risk: float | None = None
     min_order: float | None = None
     fixed_cost: float | None = None
+    reserve_price: float | None = None
 
 
 @dataclass
@@ -753,6 +795,11 @@ class DemandSpec:
     max_supplier_share: float | None = None
     max_avg_risk: float | None = None
     max_suppliers: int | None = None
+    unit: str | None = None
+    stock: float | None = None
+    stock_cost: float | None = None
+    max_stock: float | None = None
+    min_cover: float | None = None
 
 
 @dataclass
@@ -798,6 +845,19 @@ class Spec:
     def avg_risk_cap(self, material: str) -> float | None:
         cap = self.demand[material].max_avg_risk
         return self.settings.get("max_avg_risk") if cap is None else cap
+
+    def survive(self) -> list[str]:
+        return [w.strip() for w in str(self.settings.get("survive") or "").split(",") if w.strip()]
+
+    def min_cover(self, material: str) -> float:
+        own = self.demand[material].min_cover
+        return float(self.settings.get("min_cover", 1.0) if own is None else own)
+
+    def holds(self, o: OfferSpec) -> float:
+        """What an offer can hold bought and reserved: its capacity, blank = the demand."""
+        if self.country(o.country).embargo:
+            return 0.0
+        return o.capacity if o.capacity is not None else self.demand[o.material].quantity
 
     def upper(self, o: OfferSpec) -> float:
         demand = self.demand[o.material].quantity
@@ -858,19 +918,22 @@ def check_invariants(spec: Spec, output: Path) -> dict[str, pd.DataFrame]:
         o = offers[(row.material, row.supplier)]
         demand = spec.demand[o.material].quantity
         assert row.country == o.country
-        assert row.quantity > 0
+        assert row.quantity > 0 or row.reserved > 0
+        assert row.reserved == 0 or (o.reserve_price is not None and spec.survive()), row
+        assert row.quantity + row.reserved <= spec.holds(o) + TOL * demand, row
         assert close(row.landed_unit_cost, spec.landed(o)), row
         assert close(row.cost, row.quantity * row.landed_unit_cost, row.cost), row
         assert close(row.share, row.quantity / demand), row
         assert row.quantity <= spec.upper(o) + TOL * demand, row  # capacity, embargo, share
-        if o.min_order:
+        if o.min_order and row.quantity > 0:  # a reservation alone is no use of an offer
             assert row.quantity >= o.min_order - TOL * demand, row
         risk_units += row.quantity * spec.risk(o)
 
     assert sorted(materials["material"]) == sorted(spec.demand)
     for mrow in materials.itertuples():
         name, want = mrow.material, spec.demand[mrow.material]
-        rows = allocation[allocation["material"] == name]
+        held = allocation[allocation["material"] == name]
+        rows = held[held["quantity"] > 0]  # bought from (the others are only reserved)
         supplied = float(rows["quantity"].sum())
         assert close(mrow.demand, want.quantity)
         assert close(mrow.supplied, supplied, want.quantity)
@@ -880,7 +943,16 @@ def check_invariants(spec: Spec, output: Path) -> dict[str, pd.DataFrame]:
             assert close(mrow.shortfall, 0.0, want.quantity)
         shortfall_total += mrow.shortfall
         fixed = sum(offers[(name, s)].fixed_cost or 0.0 for s in rows["supplier"])
-        assert close(mrow.cost, float(rows["cost"].sum()) + fixed, mrow.cost), mrow
+        fees = sum(
+            r * (offers[(name, s)].reserve_price or 0.0)
+            for s, r in zip(held["supplier"], held["reserved"], strict=True)
+        )
+        stocked = mrow.stock_added * (want.stock_cost or 0.0)
+        assert mrow.stock_added == 0 or (want.stock_cost is not None and spec.survive())
+        assert mrow.stock_added <= (want.quantity if want.max_stock is None else want.max_stock)
+        cost = float(rows["cost"].sum()) + fixed + fees + stocked
+        assert close(mrow.cost, cost, mrow.cost), mrow
+        check_cover(spec, name, held, mrow, tables["Resilience"])
         if want.max_suppliers is not None:
             assert len(rows) <= want.max_suppliers
         by_country = rows.groupby("country")["quantity"].sum()
@@ -913,7 +985,8 @@ def check_invariants(spec: Spec, output: Path) -> dict[str, pd.DataFrame]:
         assert close(crow.cap, spec.country_cap(crow.material, crow.country)), crow
         assert crow.share <= crow.cap + TOL, crow
         seen.add((crow.material, crow.country))
-    assert seen == set(zip(allocation["material"], allocation["country"], strict=True))
+    bought = allocation[allocation["quantity"] > 0]
+    assert seen == set(zip(bought["material"], bought["country"], strict=True))
 
     for lrow in tables["Constraints"].itertuples():  # only binding limits are listed
         assert -TOL <= lrow.slack <= TOL * max(1.0, abs(lrow.limit)), lrow
@@ -924,6 +997,27 @@ def check_invariants(spec: Spec, output: Path) -> dict[str, pd.DataFrame]:
     objective = total_cost + risk_price * risk_units + (penalty or 0.0) * shortfall_total
     assert close(info["objective"], objective), (info["objective"], objective)
     return tables
+
+
+def check_cover(
+    spec: Spec, name: str, held: pd.DataFrame, mrow: Any, resilience: pd.DataFrame
+) -> None:
+    """With survive = country: the loss of each country that offers the material leaves at
+    least min_cover x demand (bought and reserved elsewhere, stock on hand and added), as the
+    Resilience sheet says; recomputed from the input and the output's Allocation alone."""
+    if "country" not in spec.survive():
+        return
+    want = spec.demand[name]
+    required = spec.min_cover(name) * want.quantity
+    rows = resilience[resilience["material"] == name].set_index("disruption")
+    for country in {o.country for o in spec.offers if o.material == name}:
+        elsewhere = held[held["country"] != country]
+        available = float((elsewhere["quantity"] + elsewhere["reserved"]).sum())
+        available += (want.stock or 0.0) + mrow.stock_added
+        assert available >= required - TOL * want.quantity, (name, country, available)
+        row = rows.loc[f"country {country}"]
+        assert close(row["available"], available, want.quantity), (name, country)
+        assert close(row["required"], required, want.quantity), (name, country)
 
 
 def test_example_invariants(tmp_path: Path) -> None:

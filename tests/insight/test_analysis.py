@@ -34,7 +34,7 @@ from optimizer.contract.problem import (
     Settings,
 )
 from optimizer.contract.status import SolveStatus as Status
-from optimizer.insight.analysis import analyse, baseline_plan, family_costs, frontier
+from optimizer.insight.analysis import analyse, baseline_plan, family_costs
 from optimizer.insight.explain import explain_infeasible
 from optimizer.insight.metrics import country_amounts, hhi
 from optimizer.insight.report import materials_table
@@ -560,92 +560,7 @@ def test_infeasible_scenario_explained_with_its_name() -> None:
     ) in message
 
 
-# --- 4. cost-risk frontier -----------------------------------------------------------------
-
-
-def test_frontier_sweeps_average_risk_from_tightest() -> None:
-    # China risk 80 @10, Japan risk 20 @14, both able to supply all 100; workbook cap 50.
-    # Tightest cap: all Japan, 20 (cost 1,400); loosest: all China, 80 (cost 1,000). Five
-    # points 20, 35, 50, 65, 80. Under cap R, Japan J with 80(100 - J) + 20J <= 100R:
-    # J = (8,000 - 100R) / 60 = 100, 75, 50, 25, 0; cost 1,000 + 4J = 1,400 ... 1,000.
-    problem = make_problem(
-        [
-            offer("ChinaCo", "China", 10, 100, risk=80.0),
-            offer("JapanCo", "Japan", 14, 100, risk=20.0),
-        ],
-        {"Ga": {"quantity": 100, "max_avg_risk": 50.0}},
-    )
-    result = solved(problem)
-    curve = frontier(problem, result, 5, SOLVER, TIME_LIMIT)
-    assert curve.setting == "max_avg_risk"
-    base, *points = curve.points
-    assert base.base_plan and base.limit is None
-    assert base.total_cost == approx(1200)  # China 50, Japan 50: 500 + 700
-    assert base.avg_risk == approx(50) and base.hhi == approx(0.5)
-    assert not any(p.base_plan for p in points)
-    assert [p.limit for p in points] == [approx(v) for v in (20, 35, 50, 65, 80)]
-    assert [p.total_cost for p in points] == [approx(v) for v in (1400, 1300, 1200, 1100, 1000)]
-    assert [p.avg_risk for p in points] == [approx(v) for v in (20, 35, 50, 65, 80)]
-    # hhi: J = 100, 75, 50, 25, 0 -> 1, .625, .5, .625, 1
-    assert [p.hhi for p in points] == [approx(v) for v in (1, 0.625, 0.5, 0.625, 1)]
-    assert all(p.status is Status.OPTIMAL for p in points)
-    assert non_increasing([p.total_cost for p in points])
-    # The first point is the tightest any plan meets: a cap of 19.9 leaves no plan.
-    tighter = problem.replace(
-        materials={"Ga": problem.materials["Ga"].model_copy(update={"max_avg_risk": 19.9})}
-    )
-    assert solve(tighter, SOLVER, TIME_LIMIT, duals=False).status is Status.INFEASIBLE
-
-
-THREE_EQUAL = [
-    offer("ChinaCo", "China", 10, 100),
-    offer("JapanCo", "Japan", 12, 100),
-    offer("KoreaCo", "Korea", 15, 100),
-]
-
-
-def test_frontier_without_risk_sweeps_the_country_cap() -> None:
-    # No risk data: the country cap is swept, replacing China's own 50%. Three countries with
-    # 100 each: tightest share 1/3; loosest (no cap) all China: 1. Under cap c: China 100c @10,
-    # Japan min(100c, 100 - 100c) @12, the rest Korea @15:
-    #   c = 1/3: 333.33 + 400 + 500 = 1,233.33; 1/2: 500 + 600 = 1,100;
-    #   2/3: 666.67 + 400 = 1,066.67; 5/6: 833.33 + 200 = 1,033.33; 1: 1,000
-    problem = make_problem(THREE_EQUAL, countries={"China": {"max_share": 0.5}})
-    result = solved(problem)
-    curve = frontier(problem, result, 5, SOLVER, TIME_LIMIT)
-    assert curve.setting == "max_country_share"
-    base, *points = curve.points
-    assert base.base_plan and base.total_cost == approx(1100)
-    assert [p.limit for p in points] == [approx(v) for v in (1 / 3, 1 / 2, 2 / 3, 5 / 6, 1)]
-    expected = (3700 / 3, 1100, 3200 / 3, 3100 / 3, 1000)
-    assert [p.total_cost for p in points] == [approx(v) for v in expected]
-    costs = [p.total_cost for p in points]
-    assert non_increasing(costs), costs
-    # The first point is the tightest any plan meets: 3 countries at 33% supply only 99.
-    tighter = make_problem(THREE_EQUAL, max_country_share=0.33)
-    assert solve(tighter, SOLVER, TIME_LIMIT, duals=False).status is Status.INFEASIBLE
-
-
-def _risk_shortfall_problem() -> Problem:
-    # China risk 80 @10 (100), Japan risk 20 @14 (30); shortfall allowed at 50 a unit.
-    return make_problem(
-        [
-            offer("ChinaCo", "China", 10, 100, risk=80.0),
-            offer("JapanCo", "Japan", 14, 30, risk=20.0),
-        ],
-        {"Ga": {"quantity": 100, "max_avg_risk": 50.0}},
-        shortfall_penalty=50.0,
-    )
-
-
-def test_frontier_cost_never_falls_as_limit_tightens_with_shortfall_allowed() -> None:
-    problem = _risk_shortfall_problem()
-    result = solved(problem)
-    curve = frontier(problem, result, 5, SOLVER, TIME_LIMIT)
-    # Points 0, 20, 40, 60, 80: at 0 nothing is bought (cost 0); at 20 Japan 30 (420); at 40
-    # China 15 + Japan 30 (570) ...: the cost rises as the cap loosens.
-    costs = [p.total_cost for p in curve.points[1:]]
-    assert non_increasing(costs), costs
+# --- 4. the frontier: tests/insight/test_frontier.py ------------------------------------------
 
 
 # --- 5. one workbook end to end ------------------------------------------------------------
@@ -719,13 +634,16 @@ def test_workbook_end_to_end(tmp_path: Path) -> None:
     assert dearer["base_plan_shortfall"] == approx(0)
 
     frontier_rows = _sheet(out, "Frontier")
-    for column in ("max_avg_risk", "status", "total_cost", "avg_risk", "hhi"):
+    for column in ("point", "factor", "status", "total_cost", "objective", "avg_risk", "hhi"):
         assert column in frontier_rows[0]
     assert frontier_rows[0]["point"] == "base plan"
-    assert frontier_rows[0]["total_cost"] == approx(1200)
+    assert (frontier_rows[0]["factor"], frontier_rows[0]["total_cost"]) == (1, approx(1200))
+    # Caps of factor x the base plan's average risk 50, down to 20 / 50 = 0.4 (all Japan): under
+    # cap R, Japan J = (8,000 - 100R) / 60 and the cost 1,000 + 4J.
     swept = frontier_rows[1:]
-    assert [r["max_avg_risk"] for r in swept] == [approx(v) for v in (20, 35, 50, 65, 80)]
-    assert [r["total_cost"] for r in swept] == [approx(v) for v in (1400, 1300, 1200, 1100, 1000)]
+    assert [r["factor"] for r in swept] == [approx(v) for v in (0.88, 0.76, 0.64, 0.52, 0.4)]
+    assert [r["avg_risk"] for r in swept] == [approx(v) for v in (44, 38, 32, 26, 20)]
+    assert [r["total_cost"] for r in swept] == [approx(v) for v in (1240, 1280, 1320, 1360, 1400)]
 
     [risk] = _sheet(out, "Limits cost")
     for column in ("family", "limits", "status_without", "total_cost_without", "cost"):

@@ -11,9 +11,9 @@ Problems are built in code with `make_problem`, which resolves defaults and reco
 value stands (`Sources`, `Material.defaulted`) as the reader does. Its sheets' columns:
 
     Offers     A supplier  B country  C material  D unit_price  E capacity  F risk  G min_order
-               H fixed_cost
+               H fixed_cost  I reserve_price
     Demand     A material  B quantity  C max_country_share  D max_supplier_share  E max_avg_risk
-               F max_suppliers
+               F max_suppliers  G stock  H stock_cost  I max_stock  J min_cover
     Countries  A country  B max_share  C group  D risk  E embargo
     Groups     A group  B max_share  C min_share
     Settings   A setting  B value: one row per setting given, in the order given, from row 2
@@ -83,8 +83,9 @@ LETTERS = {
                 "risk",
                 "min_order",
                 "fixed_cost",
+                "reserve_price",
             ],
-            "ABCDEFGH",
+            "ABCDEFGHI",
             strict=True,
         )
     ),
@@ -97,8 +98,12 @@ LETTERS = {
                 "max_supplier_share",
                 "max_avg_risk",
                 "max_suppliers",
+                "stock",
+                "stock_cost",
+                "max_stock",
+                "min_cover",
             ],
-            "ABCDEF",
+            "ABCDEFGHIJ",
             strict=True,
         )
     ),
@@ -108,7 +113,8 @@ LETTERS = {
     "Groups": dict(zip(["group", "max_share", "min_share"], "ABC", strict=True)),
     "Settings": {"setting": "A", "value": "B"},
 }
-CAPS = ("max_country_share", "max_supplier_share", "max_avg_risk")
+CAPS = ("max_country_share", "max_supplier_share", "max_avg_risk", "min_cover")
+STOCK = ("stock", "stock_cost", "max_stock")
 
 
 def offer(
@@ -159,6 +165,8 @@ def make_problem(
             row=row,
             quantity_cell=f"B{row}",
             defaulted=defaulted,
+            min_cover=fields.get("min_cover", setting.min_cover),
+            **{name: fields[name] for name in STOCK if name in fields},
         )
     homes = countries or {}
     resolved = {
@@ -807,7 +815,9 @@ def random_problem(pick: Callable[[list[Any]], Any]) -> Problem:
     """A small problem with any of the limits: country caps (default, a material's own, a
     country's own), supplier caps, a group's cap and floor, average-risk caps, a cap on a
     country's share of spend, capacities (blank, zero, small), embargoes, minimum orders, fixed
-    costs, supplier counts and a shortfall penalty; `pick` chooses each value from a list."""
+    costs, supplier counts, a shortfall penalty, and disruptions to withstand (the loss of a
+    country or a supplier, a min_cover of the settings' or a material's own, reserve prices,
+    stock on hand, stock costs and max_stock); `pick` chooses each value from a list."""
     names = COUNTRIES[: pick([2, 3, 4])]
     group = pick([None, (None, 0.5), (0.6, None), (0.6, 0.2), (None, 0.8)])
     countries = {
@@ -826,6 +836,8 @@ def random_problem(pick: Callable[[list[Any]], Any]) -> Problem:
         ("max_avg_risk", [30.0, 45.0]),
         ("max_country_spend_share", [0.45, 0.7]),
         ("shortfall_penalty", [60.0]),
+        ("survive", [("country",), ("supplier",), ("country", "supplier")]),
+        ("min_cover", [0.5, 0.8]),
     ):
         if pick([False, False, False, True]):
             setting_values[name] = pick(choices)
@@ -842,6 +854,15 @@ def random_problem(pick: Callable[[list[Any]], Any]) -> Problem:
             if pick([False, False, False, True]):
                 spec[name] = pick(choices)
         spec["max_suppliers"] = pick([None, None, None, 1, 2])
+        if "survive" in setting_values:
+            for name, choices in (
+                ("min_cover", [0.6, 1.0]),
+                ("stock", [10.0, 30.0]),
+                ("stock_cost", [4.0, 9.0]),
+                ("max_stock", [10.0, 40.0]),
+            ):
+                if pick([False, True]):
+                    spec[name] = pick(choices)
         demand[material] = spec
         for j in range(pick([0, 2, 2, 3, 3, 4, 4, 4])):
             offers.append(
@@ -854,6 +875,7 @@ def random_problem(pick: Callable[[list[Any]], Any]) -> Problem:
                     min_order=pick([None, None, None, 10.0, 30.0, 70.0]),
                     fixed_cost=pick([None, None, None, 100.0]),
                     risk=pick([None, None, 20.0, 70.0]),
+                    reserve_price=pick([None, None, 1.0, 3.0]),
                 )
             )
     for spec in offers:
@@ -960,9 +982,7 @@ def check_advice(problem: Problem, solver: str) -> None:
             for change in advice.changes:  # every change relaxes its value
                 assert change.old is not None
                 relaxes = (
-                    change.new < change.old
-                    if change.column in ("min_order", "min_share")
-                    else change.new > change.old
+                    change.new < change.old if change.column in FALLING else change.new > change.old
                 )
                 assert relaxes, change
             mine = own_apply(problem, advice)
@@ -975,11 +995,14 @@ def check_advice(problem: Problem, solver: str) -> None:
         loosest: dict[tuple[str, str, str], Change] = {}
         for change in everything.changes:
             known = loosest.get(change.cell)
-            floor = change.column in ("min_order", "min_share")
+            floor = change.column in FALLING
             if known is None or (change.new < known.new if floor else change.new > known.new):
                 loosest[change.cell] = change
         whole = own_apply(problem, Advice("", None, tuple(loosest.values())))
         assert has_plan(whole, solver)
+
+
+FALLING = ("min_order", "min_share", "min_cover")  # values that relax as they fall
 
 
 def infeasible(problem: Problem) -> bool:
@@ -1029,10 +1052,15 @@ def test_property_models_are_of_every_kind() -> None:
                 "fixed cost": any(o.fixed_cost for o in problem.offers),
                 "supplier count": any(m.max_suppliers for m in materials),
                 "shortfall penalty": setting.shortfall_penalty is not None,
+                "country loss": "country" in setting.survive,
+                "supplier loss": "supplier" in setting.survive,
+                "material's min_cover": any("min_cover" not in m.defaulted for m in materials),
+                "reservation": any(o.reserve_price for o in problem.offers) and setting.survive,
+                "stock cost": any(m.stock_cost for m in materials) and setting.survive,
             }.items()
             if present
         }
-    assert len(kinds) == 14, kinds
+    assert len(kinds) == 19, kinds
     advised = {
         (change.sheet, change.column)
         for problem in sample[:20]

@@ -83,21 +83,21 @@ def test_output_has_charts_formats_frozen_headers_and_filters(output: Path) -> N
     allocation = book["Allocation"]
     assert allocation.freeze_panes == "A2"
     assert allocation.auto_filter.ref is not None
-    assert allocation["D2"].number_format == "#,##0.00"  # quantity
+    assert allocation["D2"].number_format == '#,##0.00 "kg"'  # quantity, in the example's unit
     assert allocation["E2"].number_format == "0.0%"  # share
     summary = {row[0].value: row[1] for row in book["Summary"].iter_rows(min_row=2)}
-    assert summary["total_cost"].number_format == "#,##0.00"
+    assert summary["total_cost"].number_format == '#,##0.00 "USD"'  # the example's currency
     assert summary["diversification_premium_percent"].number_format == "0.0%"
 
 
 def test_summary_speaks_to_a_manager(output: Path) -> None:
     summary = pd.read_excel(output, sheet_name="Summary", engine="openpyxl")
     rows = dict(zip(summary["item"], summary["value"], strict=True))
-    assert rows["top_exposure_1"] == "China: 50% of Germanium"
-    assert rows["materials_capped"] == "Germanium"
+    assert rows["top_exposure_1"] == "China: 50% of Gallium"
+    assert rows["materials_capped"] == "Gallium, Germanium"
     assert rows["scenario: China export ban"].startswith("no plan can meet the demand")
     assert rows["current_cost"] == pytest.approx(81_290_000)
-    assert rows["change_vs_current"] == pytest.approx(90_466_000 - 81_290_000)
+    assert rows["change_vs_current"] == pytest.approx(92_339_000 - 81_290_000)
 
 
 def test_current_versus_recommended(output: Path) -> None:
