@@ -93,6 +93,9 @@ def run(
         )
     except ClusterUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    except FileNotFoundError as exc:  # no PATH given, and no inputs/ folder here
+        click.echo(f"{exc}; name the workbooks or folders to read.", err=True)
+        raise SystemExit(2) from None
     finally:
         lines.close()
     raise SystemExit(max(exit_status(results), 2 if missing else 0))
@@ -130,6 +133,9 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def template(file: Path, example: bool, force: bool) -> None:
     """Write an input workbook with every sheet and column of the contract, explained."""
+    if file.suffix.lower() != ".xlsx":
+        click.echo(f"{file}: a template is an Excel workbook; name it .xlsx.", err=True)
+        raise SystemExit(2)
     if file.exists() and not force:
         click.echo(f"{file} already exists; give --force to replace it.", err=True)
         raise SystemExit(2)

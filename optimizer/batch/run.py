@@ -82,10 +82,10 @@ def run_batch(
     `listener`. A path that does not exist raises FileNotFoundError."""
     listener = listener or Silent()
     given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
-    for path in given:
+    folders_or_files = given or [DEFAULT_INPUTS]
+    for path in folders_or_files:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-    folders_or_files = given or [DEFAULT_INPUTS]
     out_dir = Path(out) if out is not None else DEFAULT_OUTPUTS
     workbooks = find_workbooks(folders_or_files, out_dir)
     if not workbooks:
@@ -188,8 +188,11 @@ def _on_cluster(
     with dask.config.set({f"distributed.comm.timeouts.{k}": v for k, v in timeouts.items()}):
         try:
             client = Client(scheduler, **({} if seconds is None else {"timeout": seconds}))
-        except OSError as exc:
-            raise ClusterUnavailable(f"Cannot reach the scheduler at {scheduler}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            raise ClusterUnavailable(
+                f"Cannot reach the scheduler at {scheduler}: {exc}. Give the address the "
+                "scheduler prints when it starts, e.g. tcp://10.0.0.5:8786."
+            ) from None
         with client:
             futures = {
                 client.submit(

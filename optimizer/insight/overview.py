@@ -22,6 +22,15 @@ from optimizer.insight.scenarios import ScenarioOutcome
 from optimizer.insight.summary import RunInfo, solver_version, tool_version
 
 OVERVIEW_COLUMNS = ["kind", "A", "B", "C", "D", "E", "F"]
+NOT_TAKEN = "not taken for"  # in the warning about a header that holds a known name
+FAMILY_WORDS = {  # a family of limits (Limits cost): "<subject> X: without <them> ..."
+    "supplier caps": ("The caps on each supplier's share cost", "them"),
+    "country caps": ("The caps on each country's share cost", "them"),
+    "group shares": ("The country-group shares cost", "them"),
+    "risk caps": ("The average-risk caps cost", "them"),
+    "spend caps": ("The cap on a country's share of spend costs", "it"),
+    "cover": ("Withstanding the disruptions of survive costs", "it"),
+}
 MATERIALS_SHOWN = 12  # the largest by spend; the rest summed on one line
 FAMILIES_SHOWN = 3
 SCENARIOS_SHOWN = 6
@@ -45,12 +54,24 @@ def overview_table(
     summary = _summary(tables)
     lines: list[Line] = [("title", f"Sourcing recommendation: {info.input_file or 'workbook'}")]
     lines.append(("text", _verdict(status, summary, diagnostics, currency)))
+    unread = sum(d.level is Level.WARNING and NOT_TAKEN in d.message for d in diagnostics)
+    if unread:
+        lines.append(
+            (
+                "text",
+                f"Check first: {unread} column{'s were' if unread > 1 else ' was'} not read, "
+                "because the header holds a known name among other words; the Diagnostics "
+                "sheet says which. Rename it if it holds a limit or a price.",
+            )
+        )
     if problem is not None and plans.get("plan") is not None:
         lines += _costs(summary, currency)
         lines += _materials(problem, tables, plans)
         lines += _limits(tables, currency)
     if scenarios:
-        lines += _scenarios(scenarios, summary, currency)
+        units = {m.unit for m in problem.materials.values()} if problem is not None else set()
+        unit = units.pop() if len(units) == 1 else None
+        lines += _scenarios(scenarios, currency, unit)
     lines.append(("note", _foot(info, summary)))
     width = len(OVERVIEW_COLUMNS)
     padded = [(*line, *[""] * (width - len(line))) for line in lines]
@@ -110,6 +131,12 @@ def _verdict(
     if status is Status.ERROR:
         return f"No plan is recommended: the optimizer could not produce a checked plan.{first}"
     cost = _number(summary.get("total_cost"))
+    if cost is None:  # stopped before any plan was found
+        return (
+            "The solver stopped at its time limit before it found a plan that keeps every "
+            "limit; give it more time (Settings time_limit) or fewer integer choices (minimum "
+            "orders, fixed costs, supplier counts)."
+        )
     premium = _number(summary.get("diversification_premium"))
     share = _number(summary.get("diversification_premium_percent"))
     sentence = f"The cheapest plan that keeps every limit costs {money(cost, currency)}"
@@ -263,11 +290,11 @@ def _limits(tables: dict[str, pd.DataFrame], currency: str | None) -> list[Line]
             continue
         if row.cost is None or not row.cost > ZERO:
             continue
-        name = str(row.family)
+        phrase, them = FAMILY_WORDS.get(str(row.family), (f"The {row.family} cost", "them"))
         lines.append(
             (
                 "text",
-                f"The {name} cost {money(row.cost, currency)}: without them the plan would cost "
+                f"{phrase} {money(row.cost, currency)}: without {them} the plan would cost "
                 f"{money(row.total_cost_without, currency)}.",
             )
         )
@@ -284,21 +311,21 @@ def _limits(tables: dict[str, pd.DataFrame], currency: str | None) -> list[Line]
 
 
 def _scenarios(
-    outcomes: Sequence[ScenarioOutcome], summary: dict[str, object], currency: str | None
+    outcomes: Sequence[ScenarioOutcome], currency: str | None, unit: str | None
 ) -> list[Line]:
     lines: list[Line] = [("heading", "What a disruption would do")]
     for outcome in outcomes[:SCENARIOS_SHOWN]:
-        lines.append(("text", f"{outcome.name}: {_scenario_words(outcome, currency)}"))
+        lines.append(("text", f"{outcome.name}: {_scenario_words(outcome, currency, unit)}"))
     if len(outcomes) > SCENARIOS_SHOWN:
         more = len(outcomes) - SCENARIOS_SHOWN
         lines.append(("text", f"{more} more scenario{'s' * (more > 1)} on the Scenarios sheet."))
     return lines
 
 
-def _scenario_words(outcome: ScenarioOutcome, currency: str | None) -> str:
+def _scenario_words(outcome: ScenarioOutcome, currency: str | None, unit: str | None) -> str:
     missed = outcome.base_plan_shortfall
     unchanged = (
-        f"; without re-planning, the plan would miss {quantity(missed, None)}"
+        f"; without re-planning, the plan would miss {quantity(missed, unit)}"
         if missed and missed > ZERO
         else ""
     )
@@ -313,7 +340,7 @@ def _scenario_words(outcome: ScenarioOutcome, currency: str | None) -> str:
         else "re-planning would cost nothing more"
     )
     if (outcome.shortfall or 0.0) > ZERO:
-        words += f" and leave {quantity(outcome.shortfall or 0.0, None)} unmet"
+        words += f" and leave {quantity(outcome.shortfall or 0.0, unit)} unmet"
     return f"{words}{unchanged}."
 
 

@@ -34,11 +34,15 @@ class Format(StrEnum):
 
 def identify(path: Path, named_as_workbook: bool = True) -> Format:
     """The workbook format of `path` by its content; raise InvalidWorkbook for anything else,
-    saying what the file is. `named_as_workbook`: its suffix is a workbook's (a file of another
-    suffix was named on purpose, and is told what it is rather than that it is damaged)."""
+    saying what the file is (a lock file of Excel or LibreOffice by its name: its content says
+    nothing of the workbook it locks). `named_as_workbook`: its suffix is a workbook's (a file
+    of another suffix was named on purpose, and is told what it is rather than that it is
+    damaged)."""
     with open(path, "rb") as handle:
         head = handle.read(512)
     name = path.name
+    if not head.startswith((OLE_MAGIC, ZIP_MAGIC)) and (lock := _lock_message(name)):
+        raise unreadable(lock)
     if not head:
         raise unreadable(
             f"{name} could not be read: the file is empty (0 bytes). Open the workbook, save it "
@@ -66,6 +70,22 @@ def identify(path: Path, named_as_workbook: bool = True) -> Format:
     raise unreadable(
         f"{name} could not be read: its content is neither Excel nor OpenDocument. Check "
         "that the right file was dropped in, and save it again from Excel as .xlsx."
+    )
+
+
+def _lock_message(name: str) -> str | None:
+    """The verdict on a lock file (`~$plan.xlsx` of Excel, `.~lock.plan.xlsx#` of LibreOffice),
+    which a spreadsheet program keeps beside a workbook while it is open; None for another
+    name."""
+    if name.startswith("~$") and len(name) > 2:
+        program, workbook = "Excel", name[2:]
+    elif name.startswith(".~lock.") and name.endswith("#") and len(name) > len(".~lock.#"):
+        program, workbook = "LibreOffice", name[len(".~lock.") : -1]
+    else:
+        return None
+    return (
+        f"{name} is the lock file {program} keeps while '{workbook}' is open, not a workbook; "
+        f"run the workbook itself ({workbook}), after closing it."
     )
 
 

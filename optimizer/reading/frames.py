@@ -11,11 +11,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimizer.contract.diagnostics import unreadable
 from optimizer.reading.workbook import Cell, Sheet, Workbook
 
 
 def workbook_of_frames(frames: Mapping[str, pd.DataFrame]) -> Workbook:
-    """The sheets of `frames` as a workbook the validator reads like a file's."""
+    """The sheets of `frames` as a workbook the validator reads like a file's; raise
+    InvalidWorkbook when a sheet is not a DataFrame."""
+    if not isinstance(frames, Mapping):
+        raise unreadable(
+            f"The sheets were given as {type(frames).__name__}; give a dict of sheet name to "
+            "pandas DataFrame, as pandas.read_excel(path, sheet_name=None) returns."
+        )
+    for name, frame in frames.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise unreadable(
+                f"Sheet '{name}' was given as {type(frame).__name__}, not a pandas DataFrame "
+                "(its columns are the header row)."
+            )
     sheets = {
         str(name): Sheet(str(name), [_row(frame.columns), *map(_row, _records(frame))])
         for name, frame in frames.items()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from optimizer.reading.names import describe_look_alike, is_look_alike
@@ -104,24 +104,22 @@ def match_header(value: object, known: Sequence[str]) -> HeaderMatch:
 def match_headers(values: Iterable[object], known: Sequence[str]) -> list[HeaderMatch]:
     """`match_header` for each of a row's headers (or a sheet's setting names, or the sheets).
 
-    A header close to a known name that another header of the same row spells exactly loses
-    no limit (`Quality` beside `Quantity`, `Capcity` beside `Capacity`), so it is not an
-    error: it becomes HOLDS or UNKNOWN, as if nothing were close to it.
+    A header close to a known name stays CLOSE when another header of the row spells that name
+    exactly (`Capcity` beside `Capacity`): two columns for one limit are ambiguous, and the
+    caller says so with `ambiguous`.
     """
-    matches = [match_header(value, known) for value in values]
-    present = {m.column for m in matches if m.kind is HeaderKind.EXACT}
-    return [
-        replace(m, kind=HeaderKind.HOLDS if m.holds else HeaderKind.UNKNOWN, column=None)
-        if m.kind is HeaderKind.CLOSE and m.column in present
-        else m
-        for m in matches
-    ]
+    return [match_header(value, known) for value in values]
 
 
 _WHAT = {
     "column": ("Column", "its values are read"),
     "setting": ("Setting", "its value is used"),
     "sheet": ("Sheet", "it is read"),
+}
+# For `ambiguous`: what two of them would be, and what is done with the one that counts.
+_TWO = {
+    "column": ("two columns for one limit", "read"),
+    "setting": ("two rows for one setting", "used"),
 }
 
 
@@ -158,6 +156,26 @@ def message(match: HeaderMatch, what: str = "column") -> str | None:
     if match.kind is HeaderKind.UNKNOWN:
         return f"{label} '{match.text}' is not used by the optimizer; ignored."
     return None
+
+
+def ambiguous(match: HeaderMatch, cell: str, present: str, what: str = "column") -> str:
+    """The error for a CLOSE column or setting whose known name is also spelt out exactly, at
+    `present` (`Sheet!Cell`); `cell` is where the CLOSE one is. Only the exact one would be
+    read, so the analyst must say which one holds the values: neither is dropped silently."""
+    label = _WHAT[what][0]
+    two, done = _TWO[what]
+    alike = _look_alike(match.text, match.column or "")
+    if alike is not None:
+        resembles = f"is not a known {what}: {alike}; '{match.column}' is the {what} in {present}"
+    else:
+        resembles = (
+            f"is not a known {what} but is close to '{match.column}', the {what} in {present}"
+        )
+    return (
+        f"{label} '{match.text}' ({cell}) {resembles}: {two} are ambiguous, and only {present} "
+        f"would be {done}. Keep one of them, or give '{match.text}' a clearly different name if "
+        "it means something else."
+    )
 
 
 def _look_alike(text: str, column: str) -> str | None:

@@ -83,7 +83,24 @@ _LATIN_LOOKING = frozenset(map(chr, _LATIN_LOOKS))
 _SEPARATOR = "\x00"  # joins texts to be worked on at once
 _MANY = 10_000  # characters from which the distinct ones are found with numpy
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_AT_A_GLANCE = 5  # a letter further in is also shown by the text before it
+# fmt: off
+_UNITS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+# fmt: on
+_IRREGULAR = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+}
 _MOST_DIFFERENCES = 3
 _SAMPLE = 10_000
 
@@ -382,7 +399,7 @@ def _describe(mine: str, yours: str, other: str, pieces: list[_Piece], index: in
     """One difference between two pieces that look alike, `mine` at `pieces[index]`."""
     count, before = _position(pieces, index)
     place = _ordinal(count)
-    after = f" (after '{before}')" if count > len(_ORDINALS) else ""
+    after = f" (after '{before}')" if count > _AT_A_GLANCE else ""
     composed = unicodedata.normalize("NFC", mine)
     if composed.casefold() == unicodedata.normalize("NFC", yours).casefold():
         if composed != mine:
@@ -437,11 +454,33 @@ def _where(pieces: list[_Piece], start: int, end: int) -> str:
 
 
 def _ordinal(number: int) -> str:
-    """'first' for 1, ..., 'fifth', then '6th', '21st'..."""
-    if number <= len(_ORDINALS):
-        return _ORDINALS[number - 1]
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10)
-    return f"{number}{suffix or 'th'}"
+    """The ordinal of a number from 1 in words: 'first', 'sixth', 'twenty-first', 'one hundred
+    and second' (one style throughout, as 'its first letter' reads)."""
+    words = _cardinal(number)
+    cut = max(words.rfind(" "), words.rfind("-")) + 1
+    head, last = words[:cut], words[cut:]
+    if last in _IRREGULAR:
+        last = _IRREGULAR[last]
+    elif last.endswith("y"):
+        last = f"{last[:-1]}ieth"
+    else:
+        last = f"{last}th"
+    return head + last
+
+
+def _cardinal(number: int) -> str:
+    """A number from 0 in words: 'twenty-one', 'one hundred and two', 'two thousand and five'."""
+    if number < 20:
+        return _UNITS[number]
+    if number < 100:
+        tens, units = divmod(number, 10)
+        return _TENS[tens] + (f"-{_UNITS[units]}" if units else "")
+    if number < 1000:
+        hundreds, rest = divmod(number, 100)
+        return f"{_UNITS[hundreds]} hundred" + (f" and {_cardinal(rest)}" if rest else "")
+    thousands, rest = divmod(number, 1000)
+    joint = " and " if rest < 100 else " "
+    return f"{_cardinal(thousands)} thousand" + (f"{joint}{_cardinal(rest)}" if rest else "")
 
 
 def _words(texts: list[str], article: str) -> str:

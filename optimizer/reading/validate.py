@@ -88,6 +88,7 @@ from optimizer.reading.cells import (
 from optimizer.reading.headers import (
     HeaderKind,
     HeaderMatch,
+    ambiguous,
     match_headers,
     message,
     split_note,
@@ -323,10 +324,16 @@ def _find_tables(workbook: Workbook, found: Collector) -> dict[str, Table]:
     names = [name for name in workbook.sheet_names if normalize(name) != normalize(INSTRUCTIONS)]
     by_key: dict[str, str] = {}
     meant: set[str] = set()  # contract sheets that a misspelt sheet probably is
-    for name, match in zip(names, match_headers(names, [s.name for s in SHEETS]), strict=True):
+    matches = match_headers(names, [s.name for s in SHEETS])
+    present = {m.column for m in matches if m.kind is HeaderKind.EXACT and m.note is None}
+    for name, match in zip(names, matches, strict=True):
         if match.kind is HeaderKind.EXACT and match.note is not None:
             # a sheet name carries no note: `Offers (old)` is another sheet
             match = HeaderMatch(HeaderKind.HOLDS, match.text, holds=(match.column or "",))
+        elif match.kind is HeaderKind.CLOSE and match.column in present:
+            # another sheet beside the contract sheet it resembles (`Offer` beside `Offers`)
+            kind = HeaderKind.HOLDS if match.holds else HeaderKind.UNKNOWN
+            match = replace(match, kind=kind, column=None)
         if match.kind is HeaderKind.EXACT:
             key = normalize(name)
             if key in by_key:
@@ -433,14 +440,22 @@ def _header(
     letters: dict[str, str] = {}
     positions: dict[str, int] = {}
     notes: dict[str, str | None] = {}
-    for position, (value, match) in enumerate(
-        zip(header, match_headers(header, list(kinds)), strict=True)
-    ):
+    matches = match_headers(header, list(kinds))
+    exact: dict[str, str] = {}  # column -> the cell that spells it out first
+    for position, match in enumerate(matches):
+        if match.kind is HeaderKind.EXACT and match.column is not None:
+            exact.setdefault(match.column, f"{get_column_letter(position + 1)}{header_row}")
+    for position, (value, match) in enumerate(zip(header, matches, strict=True)):
         letter = get_column_letter(position + 1)
         cell = f"{letter}{header_row}"
         problem = _special(value, "the column's name")
         if problem:
             found.add(error(sheet, cell, f"The column header {problem}."))
+        elif match.kind is HeaderKind.CLOSE and match.column in exact:
+            text = ambiguous(
+                _shown(match, value), f"{sheet}!{cell}", f"{sheet}!{exact[match.column]}"
+            )
+            found.add(error(sheet, cell, text))
         elif match.kind is HeaderKind.CLOSE:
             found.add(error(sheet, cell, message(_shown(match, value)) or ""))
         elif match.kind in (HeaderKind.HOLDS, HeaderKind.UNKNOWN):
@@ -943,8 +958,8 @@ def _duplicates(table: Table, parsed: Parsed, key: str, found: Collector) -> lis
                 error(
                     table.sheet,
                     table.ref(key, row),
-                    f"{key} {quoted(written[row] or '')} appears again (first in row {first}"
-                    f"{spelt}); each may appear only once.",
+                    f"{key} {quoted(written[row] or '')} appears again (first in "
+                    f"{table.sheet}!{table.ref(key, first)}{spelt}); each may appear only once.",
                 )
             )
     return _unrepeated(parsed, repeats)
@@ -981,6 +996,10 @@ def _settings(
     names = table.columns["setting"].values
     cells = table.columns["value"].values if "value" in table.columns else [None] * len(names)
     matches = match_headers(names, [spec.name for spec in SETTING_SPECS])
+    exact: dict[str, str] = {}  # setting -> the cell that names it first
+    for row, match in zip(table.rows, matches, strict=True):
+        if match.kind is HeaderKind.EXACT and match.column is not None:
+            exact.setdefault(match.column, f"{table.sheet}!{table.ref('setting', row)}")
     seen: dict[str, int] = {}
     for row, name_cell, value, match in zip(table.rows, names, cells, matches, strict=True):
         name_ref = table.ref("setting", row)
@@ -996,6 +1015,10 @@ def _settings(
             )
         elif problem:
             found.add(error(table.sheet, name_ref, f"setting {problem}."))
+        elif match.kind is HeaderKind.CLOSE and match.column in exact:
+            here = f"{table.sheet}!{name_ref}"
+            text = ambiguous(_shown(match, name_cell), here, exact[match.column], "setting")
+            found.add(error(table.sheet, name_ref, text))
         elif match.kind is HeaderKind.CLOSE:
             found.add(
                 error(table.sheet, name_ref, message(_shown(match, name_cell), "setting") or "")
@@ -1018,7 +1041,8 @@ def _settings(
                 error(
                     table.sheet,
                     name_ref,
-                    f"Setting '{spec.name}' appears again (first in row {seen[spec.name]}).",
+                    f"Setting '{spec.name}' appears again (first in "
+                    f"{table.sheet}!{table.ref('setting', seen[spec.name])}).",
                 )
             )
         elif match.percent and spec.kind is not Kind.SHARE:
@@ -1401,8 +1425,8 @@ def _offers(
     unscored = [i for i, value in enumerate(risk) if value is None] if None in risk else []
     min_order, capacity = column["min_order"], column["capacity"]
     flagged: list[tuple[int, int, Diagnostic]] = []  # (offer, check, warning): offer by offer
+    cell = "risk" if "risk" in table.letters else "supplier"  # where a missing risk shows
     if risk_matters:
-        cell = "risk" if "risk" in table.letters else "supplier"
         for i in unscored:
             origin = f", origin {origins[i]}" if origins and origins[i] else ""
             message = (
@@ -1455,7 +1479,8 @@ def _offers(
                 table.sheet,
                 "",
                 f"{_offers_count(len(unscored))} no risk score in Offers or Countries (first in "
-                f"row {rows[unscored[0]]}); {'its' if len(unscored) == 1 else 'their'} risk is "
+                f"{table.sheet}!{table.ref(cell, rows[unscored[0]])}); "
+                f"{'its' if len(unscored) == 1 else 'their'} risk is "
                 "taken as 0. This matters only with a risk cap or a risk price.",
             )
         )
@@ -1613,15 +1638,15 @@ def _offer_repeats(
                 else ""
             )
             offers = f"supplier {quoted(supplier or '')} already offers {quoted(material or '')}"
+            at = f"{table.sheet}!{table.ref('supplier', first)}"
             if tiers.get(row) is not None or tiers.get(first) is not None:
                 message = (
-                    f"{offers} with tier_from {describe(key[2])} in row {first}{spelt}; each "
+                    f"{offers} with tier_from {describe(key[2])} in {at}{spelt}; each "
                     "price tier of an offer needs its own tier_from (blank means 0)."
                 )
             else:
                 message = (
-                    f"{offers} in row {first}{spelt}; each (supplier, material) pair may appear "
-                    "only once."
+                    f"{offers} in {at}{spelt}; each (supplier, material) pair may appear only once."
                 )
             found.add(error(table.sheet, table.ref("supplier", row), message))
     return repeats
@@ -1697,7 +1722,8 @@ def _rising(
     (start, i), (low_start, j) = tier, lower
     message = (
         f"unit_price {describe(prices[i])} from tier_from {describe(start)} is above "
-        f"{describe(prices[j])} from tier_from {describe(low_start)} (row {table.rows[j]}); a "
+        f"{describe(prices[j])} from tier_from {describe(low_start)} "
+        f"({table.sheet}!{table.ref('unit_price', table.rows[j])}); a "
         "price tier may not cost more per unit than a lower one."
     )
     return i, 3, error(table.sheet, table.ref("unit_price", table.rows[i]), message)
@@ -1742,7 +1768,8 @@ def _conflicts(
         elif keys[i] != keys[first]:
             supplier, material = table.written("supplier")[i], table.written("material")[i]
             message = (
-                f"{column} is {describe(shown[i])}, but row {table.rows[first]} of the same offer "
+                f"{column} is {describe(shown[i])}, but "
+                f"{table.sheet}!{table.ref(column, table.rows[first])} of the same offer "
                 f"({quoted(supplier or '')}, {quoted(material or '')}) says "
                 f"{describe(shown[first])}; the price tiers of one offer share every column but "
                 f"unit_price and tier_from: give its {column} on one row and leave it blank on "
@@ -1980,7 +2007,8 @@ def _rates(
     for row, _, first in repeats:
         spelt = f" as {quoted(written[first] or '')}" if written[first] != written[row] else ""
         message = (
-            f"currency {quoted(written[row] or '')} appears again (first in row {first}{spelt}); "
+            f"currency {quoted(written[row] or '')} appears again (first in "
+            f"{table.sheet}!{table.ref('currency', first)}{spelt}); "
             "give each currency one rate."
         )
         found.add(error(table.sheet, table.ref("currency", row), message))

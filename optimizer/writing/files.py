@@ -190,6 +190,7 @@ REASONS = {
     errno.ENOENT: "the folder does not exist",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EISDIR: "a folder has that name",
+    errno.EEXIST: "a file stands where a folder is needed",
     errno.EIO: "the disk reported an input/output error",
 }
 

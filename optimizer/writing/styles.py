@@ -61,6 +61,7 @@ COLUMN_FORMATS = {
             "max_country_share",
             "cover",
             "worst_cover",
+            "factor",
         ],
         PERCENT,
     ),
@@ -205,23 +206,40 @@ def add_charts(workbook: Any, sheets: dict[str, Any], tables: dict[str, pd.DataF
         rows = len(shares)
         sheets["Country shares"].insert_chart(rows + 3, 0, shares_chart(workbook, shares))
     frontier = tables.get("Frontier")
-    if frontier is not None and len(frontier) > 2:
-        limit = frontier.columns[1]
-        chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-        points = len(frontier)
-        cost = list(frontier.columns).index("total_cost")
-        chart.add_series(
-            {
-                "name": "Cost of the plan",
-                "categories": ["Frontier", 2, 1, points, 1],
-                "values": ["Frontier", 2, cost, points, cost],
-            }
-        )
-        chart.set_title({"name": "What a tighter limit costs"})
-        chart.set_x_axis({"name": str(limit)})
-        chart.set_y_axis({"name": "total cost", "num_format": "#,##0"})
-        chart.set_legend({"none": True})
-        sheets["Frontier"].insert_chart(points + 3, 0, chart)
+    if frontier is not None and len(frontier) > 1:
+        sheets["Frontier"].insert_chart(len(frontier) + 3, 0, _frontier_chart(workbook, frontier))
+
+
+def _frontier_chart(workbook: Any, frontier: pd.DataFrame) -> Any:
+    """The cost of each point against its factor, the base plan marked apart; the cost axis
+    starts at 0, so the premium of a tighter limit is seen at its true size."""
+    chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    points = len(frontier)
+    factor = list(frontier.columns).index("factor")
+    cost = list(frontier.columns).index("total_cost")
+    chart.add_series(
+        {
+            "name": "Tighter limits",
+            "categories": ["Frontier", 2, factor, points, factor],
+            "values": ["Frontier", 2, cost, points, cost],
+        }
+    )
+    chart.add_series(
+        {
+            "name": "Base plan (the workbook's own limits)",
+            "categories": ["Frontier", 1, factor, 1, factor],
+            "values": ["Frontier", 1, cost, 1, cost],
+            "marker": {"type": "diamond", "size": 10, "fill": {"color": "#C00000"}},
+            "line": {"none": True},
+        }
+    )
+    of = frontier["factor_of"].iloc[0] if "factor_of" in frontier else "the base plan's value"
+    chart.set_title({"name": "What a tighter limit costs"})
+    chart.set_x_axis({"name": f"factor (x {of})", "num_format": "0%"})
+    chart.set_y_axis({"name": "total cost", "num_format": "#,##0", "min": 0})
+    chart.set_legend({"position": "bottom"})
+    chart.show_blanks_as("gap")
+    return chart
 
 
 def shares_chart(workbook: Any, shares: pd.DataFrame, width: int = 720) -> Any:

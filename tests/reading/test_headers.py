@@ -241,10 +241,10 @@ def test_a_row_with_the_meant_column_spelt_out_loses_nothing() -> None:
     assert kinds == [
         (EXACT, "material"),
         (EXACT, "quantity"),
-        (UNKNOWN, None),  # close to `quantity`, which the row has
+        (CLOSE, "quantity"),  # close to `quantity`, which the row also has: validation errs
         (BLANK, None),
         (EXACT, "stock_cost"),
-        (HOLDS, None),  # close to `stock_cost`, which the row has, and holds `stock`
+        (CLOSE, "stock_cost"),  # close to `stock_cost`, which the row also has
         (UNKNOWN, None),  # not close to any Demand column
     ]
     assert match_headers(["Material", "Quality"], DEMAND)[1].kind is CLOSE

@@ -95,7 +95,7 @@ def test_name_keys_is_name_key_of_each() -> None:
             f"South K{GREEK_OMICRON}rea",
             "South Korea",
             f"'South K{GREEK_OMICRON}rea' looks like 'South Korea'"
-            " but its 8th letter (after 'South K') is Greek",
+            " but its eighth letter (after 'South K') is Greek",
         ),
         (
             f"China{NBSP}",
@@ -105,7 +105,7 @@ def test_name_keys_is_name_key_of_each() -> None:
         (
             f"South{NBSP}Korea",
             "South Korea",
-            f"'South{NBSP}Korea' looks like 'South Korea' but its 6th character (after 'South')"
+            f"'South{NBSP}Korea' looks like 'South Korea' but its sixth character (after 'South')"
             " is a non-breaking space instead of an ordinary space",
         ),
         (
@@ -135,14 +135,14 @@ def test_name_keys_is_name_key_of_each() -> None:
         (
             f"Cote d{CURLY_APOSTROPHE}Ivoire",
             "Cote d'Ivoire",
-            f"'Cote d{CURLY_APOSTROPHE}Ivoire' looks like 'Cote d'Ivoire' but its 7th character"
+            f"'Cote d{CURLY_APOSTROPHE}Ivoire' looks like 'Cote d'Ivoire' but its seventh character"
             f" (after 'Cote d') is a curly apostrophe ({CURLY_APOSTROPHE})"
             " instead of a straight apostrophe (')",
         ),
         (
             f"Guinea{EN_DASH}Bissau",
             "Guinea-Bissau",
-            f"'Guinea{EN_DASH}Bissau' looks like 'Guinea-Bissau' but its 7th character"
+            f"'Guinea{EN_DASH}Bissau' looks like 'Guinea-Bissau' but its seventh character"
             f" (after 'Guinea') is an en dash ({EN_DASH}) instead of an ordinary hyphen (-)",
         ),
     ],

@@ -228,7 +228,8 @@ def test_a_currency_with_two_rates_is_an_error() -> None:
         (
             ERROR,
             "Rates!A3",
-            "currency 'Eur' appears again (first in row 2 as 'EUR'); give each currency one rate.",
+            "currency 'Eur' appears again (first in Rates!A2 as 'EUR'); give each currency one "
+            "rate.",
         )
     ]
 
@@ -506,7 +507,7 @@ def test_a_price_rising_with_the_quantity_is_an_error_at_its_cell() -> None:
         (
             ERROR,
             "Offers!D4",
-            "unit_price 10.5 from tier_from 200 is above 10 from tier_from 0 (row 2); a price "
+            "unit_price 10.5 from tier_from 200 is above 10 from tier_from 0 (Offers!D2); a price "
             "tier may not cost more per unit than a lower one.",
         )
     ]
@@ -554,15 +555,15 @@ def test_different_values_across_an_offers_rows_are_an_error_at_the_later_cell()
         (
             ERROR,
             "Offers!B3",
-            "country is 'Japan', but row 2 of the same offer ('ChinaCo', 'Ga') says 'China'; the "
-            "price tiers of one offer share every column but unit_price and tier_from: give its "
-            "country on one row and leave it blank on the others.",
+            "country is 'Japan', but Offers!B2 of the same offer ('ChinaCo', 'Ga') says 'China'; "
+            "the price tiers of one offer share every column but unit_price and tier_from: give "
+            "its country on one row and leave it blank on the others.",
         ),
         (
             ERROR,
             "Offers!E4",
-            "capacity is 120, but row 2 of the same offer ('chinaco', 'GA') says 100; the price "
-            "tiers of one offer share every column but unit_price and tier_from: give its "
+            "capacity is 120, but Offers!E2 of the same offer ('chinaco', 'GA') says 100; the "
+            "price tiers of one offer share every column but unit_price and tier_from: give its "
             "capacity on one row and leave it blank on the others.",
         ),
     ]
@@ -605,8 +606,8 @@ def test_the_same_pair_with_the_same_tier_from_is_a_duplicate() -> None:
         (
             ERROR,
             "Offers!A6",
-            "supplier 'ChinaCo' already offers 'Ga' with tier_from 200 in row 4 (as 'chinaco' and "
-            "'GA'); each price tier of an offer needs its own tier_from (blank means 0).",
+            "supplier 'ChinaCo' already offers 'Ga' with tier_from 200 in Offers!A4 (as 'chinaco' "
+            "and 'GA'); each price tier of an offer needs its own tier_from (blank means 0).",
         )
     ]
 
@@ -619,8 +620,8 @@ def test_a_blank_tier_from_and_0_are_the_same_tier() -> None:
         (
             ERROR,
             "Offers!A6",
-            "supplier 'ChinaCo' already offers 'Ga' with tier_from 0 in row 2; each price tier of "
-            "an offer needs its own tier_from (blank means 0).",
+            "supplier 'ChinaCo' already offers 'Ga' with tier_from 0 in Offers!A2; each price tier "
+            "of an offer needs its own tier_from (blank means 0).",
         )
     ]
 
@@ -633,8 +634,8 @@ def test_the_same_pair_without_tier_from_keeps_the_duplicate_error() -> None:
         (
             ERROR,
             "Offers!A4",
-            "supplier 'ChinaCo' already offers 'Ga' in row 2; each (supplier, material) pair may "
-            "appear only once.",
+            "supplier 'ChinaCo' already offers 'Ga' in Offers!A2; each (supplier, material) pair "
+            "may appear only once.",
         )
     ]
 

@@ -348,7 +348,7 @@ def test_duplicate_supplier_material_pair(tmp_path: Path) -> None:
     errors = errors_of(save(tmp_path, sheets))
 
     assert refs(errors) == [("Offers", "A4")]
-    assert_mentions(errors[0].message, "ChinaCo", "Ga", "row 2", "only once")
+    assert_mentions(errors[0].message, "ChinaCo", "Ga", "Offers!A2", "only once")
 
 
 def test_same_supplier_may_offer_two_materials(tmp_path: Path) -> None:
@@ -373,7 +373,7 @@ def test_duplicate_material_in_demand(tmp_path: Path) -> None:
     errors = errors_of(save(tmp_path, sheets))
 
     assert refs(errors) == [("Demand", "A3")]
-    assert_mentions(errors[0].message, "'Ga'", "row 2", "only once")
+    assert_mentions(errors[0].message, "'Ga'", "Demand!A2", "only once")
 
 
 def test_duplicate_country_in_countries(tmp_path: Path) -> None:
@@ -383,7 +383,7 @@ def test_duplicate_country_in_countries(tmp_path: Path) -> None:
     errors = errors_of(save(tmp_path, sheets))
 
     assert refs(errors) == [("Countries", "A4")]
-    assert_mentions(errors[0].message, "'China'", "row 2", "only once")
+    assert_mentions(errors[0].message, "'China'", "Countries!A2", "only once")
 
 
 def test_country_group_not_in_groups(tmp_path: Path) -> None:
@@ -819,7 +819,7 @@ def test_duplicate_setting_is_an_error(tmp_path: Path) -> None:
     errors = errors_of(save(tmp_path, sheets))
 
     assert refs(errors) == [("Settings", "A3")]
-    assert_mentions(errors[0].message, "time_limit", "row 2")
+    assert_mentions(errors[0].message, "time_limit", "Settings!A2")
 
 
 # --- file formats ------------------------------------------------------------------------------

@@ -284,10 +284,15 @@ def report_tables() -> dict[str, pd.DataFrame]:
         "Infeasible": pd.DataFrame({"material": [], "reason": []}),
         "Frontier": pd.DataFrame(
             {
-                "step": [0, 1, 2, 3],
-                "max_country_share": [1.0, 0.8, 0.6, 0.4],
+                "point": ["base", "1", "2", "3"],
+                "factor": [1.0, 0.8, 0.6, 0.4],
+                "status": ["optimal"] * 4,
                 "total_cost": [100.0, 104.0, 111.0, 130.0],
+                "objective": [100.0, 104.0, 111.0, 130.0],
+                "avg_risk": [50.0, 40.0, 30.0, 20.0],
                 "hhi": [1.0, 0.7, 0.5, 0.4],
+                "shortfall": [0.0] * 4,
+                "factor_of": ["max_country_share"] * 4,
             }
         ),
     }
