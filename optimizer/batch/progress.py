@@ -120,7 +120,9 @@ def verdict_line(result: Result) -> str:
     name = result.input.name if result.input is not None else "workbook"
     parts = [f"{name}: {result.status}"]
     if result.total_cost is not None:
-        parts.append(f"total cost {result.total_cost:,.2f}")
+        currency = result.summary.get("currency")
+        unit = f" {currency}" if isinstance(currency, str) and currency else ""
+        parts.append(f"total cost {result.total_cost:,.2f}{unit}")
     parts.append(f"{result.seconds:.1f} s")
     if result.status is not Status.OPTIMAL and result.message:
         parts.append(result.message)

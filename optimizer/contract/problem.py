@@ -65,6 +65,7 @@ class Offer(Row):
     co2: float | None = None  # emissions per unit
     tiers: tuple[tuple[float, float], ...] = ()  # (tier_from, unit_price) of each price tier
     rows: tuple[int, ...] = ()  # Excel rows of its further price tiers
+    held: bool = False  # its capacity is a scenario's: advice never raises it
 
     @property
     def landed_unit_cost(self) -> float:
@@ -152,6 +153,7 @@ class Disruption(Row):
 class Scenario(Row):
     name: str
     disruptions: list[Disruption]
+    row: int = 0  # Excel row of its first line in the Scenarios sheet
 
     def factors(self, offer: Offer) -> tuple[float, float]:
         """The factors on the offer's capacity and price: those of every row that hits it,

@@ -873,7 +873,8 @@ def _minimum_orders(problem: Problem, name: str) -> list[Blocker]:
             material.max_supplier_share * demand,
             problem.country_cap(name, offer.country) * demand,
         )
-        if minimum > most + _tiny(problem, name):
+        if most > _tiny(problem, name) and minimum > most + _tiny(problem, name):
+            # (an offer that may supply nothing is held back by what says so, not its minimum)
             sheet, cell = _where(problem, Change("Offers", "min_order", str(offer.index), 0, 0))
             found.append(
                 Blocker(
@@ -975,7 +976,7 @@ def _message(problem: Problem, verdict: Verdict, scenario: bool) -> str:
     if verdict.blockers:
         text += f" Holding it back: {'; '.join(b.text for b in verdict.blockers)}."
     if verdict.advice:
-        ways = [_advice_text(problem, advice, name, scenario) for advice in verdict.advice]
+        ways = [_advice_text(problem, advice, name) for advice in verdict.advice]
         text += f" To make a plan possible: {'; or '.join(ways)}."
     elif any(not o.embargoed for o in problem.offers_by_material[name]):
         values = "capacities, caps, floors, minimum orders"
@@ -984,12 +985,17 @@ def _message(problem: Problem, verdict: Verdict, scenario: bool) -> str:
             if problem.settings.survive
             else (" or supplier counts")
         )
-        text += f" No change of {values} was found that makes a plan possible."
+        where = (
+            " in the workbook was found that makes a plan possible under it"
+            if scenario
+            else (" was found that makes a plan possible")
+        )
+        text += f" No change of {values}{where}."
     return text
 
 
-def _advice_text(problem: Problem, advice: Advice, row: str, scenario: bool) -> str:
-    changes = " and ".join(_change_text(problem, c, row, scenario) for c in advice.changes)
+def _advice_text(problem: Problem, advice: Advice, row: str) -> str:
+    changes = " and ".join(_change_text(problem, c, row) for c in advice.changes)
     whose = row
     if not advice.material:
         aside = [m for m in problem.materials if not _servable(problem, m)]
@@ -1001,7 +1007,7 @@ def _advice_text(problem: Problem, advice: Advice, row: str, scenario: bool) -> 
 KEPT = "that must stay available in a disruption"
 
 
-def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> str:
+def _change_text(problem: Problem, change: Change, row: str) -> str:
     """A change in words, with the cell to make it in."""
     at = _paren(*_where(problem, change))
     subject, column = change.subject, change.column
@@ -1021,8 +1027,6 @@ def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> 
             numbers = f"from {amount(old)} to {amount(new)}"
             if column == "min_order":
                 return f"lower the minimum order of {who}{at} {numbers}"
-            if scenario:
-                return f"raise the capacity of {who} in this scenario {numbers}"
             return f"raise the capacity of {who}{at} {numbers}"
         case "Demand", "max_suppliers":
             return f"raise the number of offers that may be used{of}{at} from {old:g} to {new:g}"

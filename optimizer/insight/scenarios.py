@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from optimizer.contract.diagnostics import Diagnostic, error
+from optimizer.contract.diagnostics import Diagnostic, warning
 from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Problem, Scenario
 from optimizer.contract.status import SolveStatus
@@ -32,7 +32,8 @@ class ScenarioOutcome:
 def disrupted(problem: Problem, scenario: Scenario) -> Problem:
     """The problem with the scenario's factors applied: a blank capacity counts as the
     material's demand before its factor applies; factors of several rows multiply. It answers
-    "what if this happens", so it has no disruption to withstand (`survive` dropped)."""
+    "what if this happens", so it has no disruption to withstand (`survive` dropped), and
+    advice never raises a capacity the scenario sets (`Offer.held`)."""
     offers = []
     for offer in problem.offers:
         capacity_factor, price_factor = scenario.factors(offer)
@@ -44,6 +45,7 @@ def disrupted(problem: Problem, scenario: Scenario) -> Problem:
         changes = {
             "capacity": capacity * capacity_factor,
             "unit_price": offer.unit_price * price_factor,
+            "held": capacity_factor != 1,
         }
         offers.append(offer.model_copy(update=changes))
     settings = problem.settings.model_copy(update={"survive": ()})
@@ -72,8 +74,13 @@ def run_scenario(
     lost = base_plan_shortfall(problem, scenario, base_plan) if base_plan is not None else None
     result = solve(hit, solver, time_limit, duals=False)
     prefix = f"Scenario '{scenario.name}': "
+    sheet, cell = problem.sources.cell("Scenarios", "scenario", scenario.row)
     if result.status is SolveStatus.INFEASIBLE:
-        notes = explain_infeasible(hit, solver, time_limit, prefix)
+        # a warning about the scenario, at its row: the workbook itself has a plan
+        notes = [
+            warning(sheet, cell, note.message)
+            for note in explain_infeasible(hit, solver, time_limit, prefix)
+        ]
         return ScenarioOutcome(scenario.name, result.status, None, None, lost, None, notes)
     plan = result.plan
     violations = verify(hit, plan) if plan is not None else []
@@ -83,7 +90,7 @@ def run_scenario(
             SolveStatus.TIME_LIMIT if result.status is SolveStatus.TIME_LIMIT else SolveStatus.ERROR
         )
         return ScenarioOutcome(
-            scenario.name, status, None, None, lost, None, [error("", "", prefix + message)]
+            scenario.name, status, None, None, lost, None, [warning(sheet, cell, prefix + message)]
         )
     cost = plan_cost(hit, plan)
     objective = plan_objective(hit, plan)

@@ -160,7 +160,7 @@ def levers_of(problem: Problem) -> set[Lever]:
     materials = list(problem.materials.values())
     usable = ~data.embargoed
     present = {
-        Lever.CAPACITY: bool((usable & (data.capacity < data.demand)).any()),
+        Lever.CAPACITY: bool((growable(problem) & (data.capacity < data.demand)).any()),
         Lever.MIN_ORDERS: bool((usable & (data.min_order > 0)).any()),
         Lever.SUPPLIER_COUNTS: any(m.max_suppliers is not None for m in materials),
         Lever.SUPPLIER_CAPS: any(m.max_supplier_share < FULL_SHARE for m in materials),
@@ -456,8 +456,8 @@ def build_model(
     data = problem.data
     relax = variant.relax
     upper = data.upper
-    if Lever.CAPACITY in relax:  # any offer not under embargo may grow up to the demand
-        upper = np.where(data.embargoed, 0.0, data.demand)
+    if Lever.CAPACITY in relax:  # an offer whose capacity may grow, up to the demand
+        upper = np.where(growable(problem), data.demand, upper)
     model = SourcingModel(problem, upper)
     if Family.COVER not in variant.without:
         model.cover = Cover.of(problem)
@@ -640,6 +640,14 @@ def add_demand(model: SourcingModel, data: OfferData) -> None:
     model.demand = dict(zip(problem.materials, numbers.tolist(), strict=True))
 
 
+def growable(problem: Problem) -> np.ndarray:
+    """The offers whose capacity advice may raise: not under embargo, and not set by the
+    scenario being explained (a scenario's cut is the question, not a lever)."""
+    data = problem.data
+    held = np.fromiter((o.held for o in problem.offers), bool, len(problem.offers))
+    return ~data.embargoed & ~held
+
+
 def add_capacity_limits(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""x_o <= capacity_o, kept as the variable's upper bound (its dual is the reduced cost);
     at an offer whose capacity can be reserved, x_o + v_o <= c_o as a row (c_o: its capacity,
@@ -673,7 +681,7 @@ def add_capacity_limits(model: SourcingModel, data: OfferData, relax: bool = Fal
     )
     if not relax:
         return
-    grow = offers[data.capacity[offers] < data.demand[offers]]
+    grow = offers[(data.capacity[offers] < data.demand[offers]) & growable(model.problem)[offers]]
     count, material, demand = len(grow), data.material[grow], data.demand[grow]
     knobs = [
         Knob(Lever.CAPACITY, "Offers", "capacity", names[m], str(o))

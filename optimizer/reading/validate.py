@@ -1946,7 +1946,9 @@ def _scenarios(tables: dict[str, Table], odd: Odd, found: Collector) -> list[Sce
             )
     found.add_sorted(flagged)
     scenarios: dict[str, list[Disruption]] = {}
-    for _, item in parsed.models(ScenarioRow):
+    first: dict[str, int] = {}
+    for row, item in parsed.models(ScenarioRow):
+        first.setdefault(item.scenario, row)
         disruption = Disruption(
             country=item.country,
             supplier=item.supplier,
@@ -1955,7 +1957,9 @@ def _scenarios(tables: dict[str, Table], odd: Odd, found: Collector) -> list[Sce
             price_factor=item.price_factor,
         )
         scenarios.setdefault(item.scenario, []).append(disruption)
-    return [Scenario(name=name, disruptions=rows) for name, rows in scenarios.items()]
+    return [
+        Scenario(name=name, disruptions=rows, row=first[name]) for name, rows in scenarios.items()
+    ]
 
 
 # --- currencies and units ----------------------------------------------------------------------

@@ -548,16 +548,35 @@ def test_infeasible_scenario_explained_with_its_name() -> None:
     assert outcome.total_cost is None and outcome.cost_change is None
     # Base plan: China 50 - 16 = 34, Japan 30 - 6 = 24, Korea 20 - 20 = 0: 58 lost
     assert outcome.base_plan_shortfall == approx(58)
-    assert outcome.diagnostics
-    assert all(d.level is Level.ERROR for d in outcome.diagnostics)
-    message = one_error_about(outcome.diagnostics, "Ga", "Scenario 'Ga collapse': ")
-    assert "demand 100, at most 62 can be sourced" in message
-    # The least capacity to add is 38; of the ways to add it, the cheapest plan: China up to its
-    # cap of 50 (34 more), then Japan (4 more): 500 + 120 + 300 (Korea 20) + 400 (India 20).
-    assert (
-        "raise the capacity of ChinaCo in this scenario from 16 to 50 and raise the capacity of "
-        "JapanCo in this scenario from 6 to 10 (then Ga costs 1,320)"
-    ) in message
+    # the workbook has a plan: a scenario without one is a warning, at the scenario's row
+    assert [(d.level, d.sheet) for d in outcome.diagnostics] == [(Level.WARNING, "Scenarios")]
+    message = outcome.diagnostics[0].message
+    assert message.startswith("Scenario 'Ga collapse': Ga: demand 100, at most 62 can be sourced")
+    # what the scenario cuts is the question, never advice: every offer is cut, so none is given
+    assert "raise the capacity" not in message
+    assert "No change of capacities, caps, floors" in message
+    assert message.endswith("in the workbook was found that makes a plan possible under it.")
+
+
+def test_scenario_advice_leaves_what_the_scenario_cuts_alone() -> None:
+    problem = _scenario_problem()
+    result = solved(problem)
+    assert result.plan is not None
+    # China 16, Japan 6, Korea 20 (of a blank = 100) and India at its 50% cap: 92 < 100. Adding
+    # 8 to a cut offer would be cheapest, but the cut is the scenario: the cap moves instead,
+    # India 58 @20: 160 + 72 + 300 + 1,160 = 1,692.
+    cut = [hit(country, capacity=0.2) for country in ("China", "Japan", "Korea")]
+    outcome = run_scenario(
+        problem, Scenario(name="Three cut", disruptions=cut), result.plan, BASE_COST, SOLVER, 60
+    )
+    assert [d.level for d in outcome.diagnostics] == [Level.WARNING]
+    message = outcome.diagnostics[0].message
+    assert "at most 92 can be sourced" in message
+    assert "India capped at 50% (50)" in message
+    assert "raise the capacity" not in message
+    assert "raise the cap on any one country's share from 50% to 58% (then Ga costs 1,692)" in (
+        message
+    )
 
 
 # --- 4. the frontier: tests/insight/test_frontier.py ------------------------------------------

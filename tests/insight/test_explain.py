@@ -727,15 +727,18 @@ def test_an_infeasible_scenario_points_at_the_cells_too() -> None:
     )
     outcome = run_scenario(problem, scenario, base.plan, 1160.0, "highs", TIME_LIMIT)
     assert outcome.status is Status.INFEASIBLE
-    assert rows(outcome.diagnostics) == [
+    # a warning at the scenario's row (the workbook has a plan); the advice names its cells,
+    # and JapanCo's capacity, which the scenario leaves alone, is the workbook's own
+    assert [(d.level, d.sheet, d.cell, d.message) for d in outcome.diagnostics] == [
         (
-            "Countries",
-            "B2",
+            Level.WARNING,
+            "Scenarios",
+            "",
             "Scenario 'Korea out': Ga: demand 100, at most 80 can be sourced within the limits. "
             "Holding it back: China capped at 50% (50, Countries!B2); the capacity of JapanCo "
             "(30) and KoreaCo (0). To make a plan possible: raise the cap on China "
             "(Countries!B2) from 50% to 70% (then Ga costs 1,060); or raise the capacity of "
-            "JapanCo in this scenario from 30 to 50 (then Ga costs 1,100).",
+            "JapanCo (Offers!E3) from 30 to 50 (then Ga costs 1,100).",
         )
     ]
 
