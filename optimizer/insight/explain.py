@@ -130,11 +130,16 @@ class Explanation:
 
 
 def explain_infeasible(
-    problem: Problem, solver: str, time_limit: float, prefix: str = ""
+    problem: Problem,
+    solver: str,
+    time_limit: float,
+    prefix: str = "",
+    instead_of_demand: tuple[str, str] | None = None,
 ) -> list[Diagnostic]:
     """One error per material that cannot be served, naming the numbers; `prefix` names a
-    scenario (whose capacities are those it leaves)."""
-    return diagnostics(problem, explain(problem, solver, time_limit), prefix)
+    scenario (whose capacities are those it leaves) and `instead_of_demand` its cell, where a
+    row goes that would otherwise stand at the material's demand."""
+    return diagnostics(problem, explain(problem, solver, time_limit), prefix, instead_of_demand)
 
 
 def explain(problem: Problem, solver: str, time_limit: float) -> Explanation:
@@ -944,16 +949,22 @@ def _paren(sheet: str, cell: str) -> str:
     return f" ({sheet}!{cell})" if cell else ""
 
 
-def diagnostics(problem: Problem, explanation: Explanation, prefix: str = "") -> list[Diagnostic]:
+def diagnostics(
+    problem: Problem,
+    explanation: Explanation,
+    prefix: str = "",
+    instead_of_demand: tuple[str, str] | None = None,
+) -> list[Diagnostic]:
     """One error row per material that cannot be served, at the cell of the first advice's
     first change (the demand's when that is a capacity); without advice, at the cell of what
-    alone stops it (an embargo, a group floor), else at the demand. `prefix` names a
-    scenario."""
+    alone stops it (an embargo, a group floor), else at the demand (or `instead_of_demand`).
+    `prefix` names a scenario."""
     if not explanation.verdicts:
-        return [error("", "", prefix + (explanation.note or "No plan meets every limit."))]
+        sheet, cell = instead_of_demand or ("", "")
+        return [error(sheet, cell, prefix + (explanation.note or "No plan meets every limit."))]
     rows = []
     for verdict in explanation.verdicts:
-        sheet, cell = _demand_where(problem, verdict.material)
+        sheet, cell = instead_of_demand or _demand_where(problem, verdict.material)
         if verdict.advice:
             first = verdict.advice[0].changes[0]
             if first.cell[:2] != ("Offers", "capacity"):

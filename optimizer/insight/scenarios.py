@@ -76,10 +76,11 @@ def run_scenario(
     prefix = f"Scenario '{scenario.name}': "
     sheet, cell = problem.sources.cell("Scenarios", "scenario", scenario.row)
     if result.status is SolveStatus.INFEASIBLE:
-        # a warning about the scenario, at its row: the workbook itself has a plan
+        # warnings (the workbook itself has a plan) at the cell of the limit that stands in the
+        # way, else at the scenario's row
         notes = [
-            warning(sheet, cell, note.message)
-            for note in explain_infeasible(hit, solver, time_limit, prefix)
+            warning(note.sheet, note.cell, note.message)
+            for note in explain_infeasible(hit, solver, time_limit, prefix, (sheet, cell))
         ]
         return ScenarioOutcome(scenario.name, result.status, None, None, lost, None, notes)
     plan = result.plan

@@ -64,19 +64,29 @@ def write_workbook(
     sheets: dict[str, Any] = {}
     bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
     labels = Labels.of(tables)
-    for number, (name, table) in enumerate(tables.items(), 1):
+    for number, (name, kind, table) in enumerate(sheet_parts(tables), 1):
         sheet = sheets[name] = book.add_worksheet(name)
-        if name == OVERVIEW:
+        if kind == OVERVIEW:
             write_overview(book, sheet, table, tables.get("Country shares"))
             continue
-        row_formats = style_sheet(book, sheet, name, table, labels)
-        if name in CELL_BY_CELL or not (len(table) and len(table.columns)):
+        row_formats = style_sheet(book, sheet, kind, table, labels)
+        if kind in CELL_BY_CELL or not (len(table) and len(table.columns)):
             _write_values(sheet, table, row_formats)
         else:
             bulk[f"xl/worksheets/sheet{number}.xml"] = table  # as xlsxwriter names it
     decorate(book, sheets, tables)
     book.close()
     write_atomically(path, lambda handle: _fill_in(styled, handle, bulk), keep_history)
+
+
+def sheet_parts(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """(sheet name, the table's name, rows) of each sheet to write: a table longer than a sheet
+    continues on `<name> 2`, `<name> 3`, ... with the same header."""
+    rows = EXCEL_MAX_ROWS - 1  # below the header
+    for name, table in tables.items():
+        yield name, name, table.iloc[:rows] if len(table) > rows else table
+        for part, start in enumerate(range(rows, len(table), rows), 2):
+            yield f"{name} {part}", name, table.iloc[start : start + rows]
 
 
 def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> None:
@@ -115,7 +125,6 @@ def _fill_in(styled: io.BytesIO, target: BinaryIO, bulk: dict[str, pd.DataFrame]
             if table is None:
                 out.writestr(item, source.read(item))
                 continue
-            table = table.iloc[: EXCEL_MAX_ROWS - 1]  # rows past Excel's last are left out
             head, _, tail = source.read(item).decode("utf-8").partition("</sheetData>")
             last = f"{xl_col_to_name(len(table.columns) - 1)}{len(table) + 1}"
             head = DIMENSION.sub(f'<dimension ref="A1:{last}"/>', head, count=1)

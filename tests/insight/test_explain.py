@@ -727,13 +727,13 @@ def test_an_infeasible_scenario_points_at_the_cells_too() -> None:
     )
     outcome = run_scenario(problem, scenario, base.plan, 1160.0, "highs", TIME_LIMIT)
     assert outcome.status is Status.INFEASIBLE
-    # a warning at the scenario's row (the workbook has a plan); the advice names its cells,
-    # and JapanCo's capacity, which the scenario leaves alone, is the workbook's own
+    # a warning (the workbook has a plan) at the cell of the first advice; JapanCo's capacity,
+    # which the scenario leaves alone, is the workbook's own
     assert [(d.level, d.sheet, d.cell, d.message) for d in outcome.diagnostics] == [
         (
             Level.WARNING,
-            "Scenarios",
-            "",
+            "Countries",
+            "B2",
             "Scenario 'Korea out': Ga: demand 100, at most 80 can be sourced within the limits. "
             "Holding it back: China capped at 50% (50, Countries!B2); the capacity of JapanCo "
             "(30) and KoreaCo (0). To make a plan possible: raise the cap on China "

@@ -295,3 +295,19 @@ def _material_cost(problem: Problem, plan: Plan, material: str) -> float:
         + (o.fixed_cost or 0.0) * (plan.quantities[o.index] > ZERO)
         for o in problem.offers_by_material[material]
     )
+
+
+def test_scenarios_without_a_plan_are_warnings_at_their_own_row(output: Path) -> None:
+    # the workbook has a plan; China export ban (Scenarios row 2) and Wagerup slips a year (row
+    # 4) have none: their capacity advice would stand at Demand, so they stand at their row
+    table = pd.read_excel(output, sheet_name="Diagnostics", engine="openpyxl", na_filter=False)
+    scenario_rows = table[table.message.str.startswith("Scenario '")]
+    assert list(zip(scenario_rows.level, scenario_rows.sheet, scenario_rows.cell, strict=True)) == [
+        ("warning", "Scenarios", "A2"),
+        ("warning", "Scenarios", "A2"),
+        ("warning", "Scenarios", "A4"),
+    ]
+    assert not (table.level == "error").any()
+    # a capacity the scenario cuts (China's) is never advice
+    ban = " ".join(scenario_rows.message[:2])
+    assert "Yunnan Gallium Metals (" not in ban.split("To make a plan possible")[1]
