@@ -167,15 +167,23 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
     return SolveResult(SolveStatus.OPTIMAL, "none", time.perf_counter() - started, plan)
 
 
+def valued_cost(problem: Problem, plan: Plan) -> float:
+    """A plan's total cost plus its unmet demand valued at the shortfall penalty: what it costs
+    when buying less is no saving (the contract's `diversification_premium`)."""
+    unmet = sum(plan.shortfall.values())
+    return plan_cost(problem, plan) + (problem.settings.shortfall_penalty or 0.0) * unmet
+
+
 def family_costs(problem: Problem, result: SolveResult, session: Session) -> list[FamilyCost]:
     """Re-solve `session`'s model without each family of limits present in it, one family at a
-    time."""
+    time. What a family costs is the difference in total cost with unmet demand valued at the
+    shortfall penalty (`valued_cost`), so a limit that makes the plan buy less is no saving."""
     counts: dict[Family, int] = defaultdict(int)
     for limit in result.limits:
         family = FAMILY_OF[limit.kind]
         if family is not None:
             counts[family] += 1
-    cost = plan_cost(problem, result.plan) if result.plan is not None else None
+    cost = valued_cost(problem, result.plan) if result.plan is not None else None
     costs = []
     for family in Family:
         if family not in counts:
@@ -185,7 +193,8 @@ def family_costs(problem: Problem, result: SolveResult, session: Session) -> lis
         plan = without.plan
         unmet = sum(plan.shortfall.values()) if plan is not None else None
         objective = plan_objective(problem, plan) if plan is not None else None
-        saving = cost - cost_without if cost is not None and cost_without is not None else None
+        valued = valued_cost(problem, plan) if plan is not None else None
+        saving = cost - valued if cost is not None and valued is not None else None
         costs.append(
             FamilyCost(
                 family, counts[family], without.status, cost_without, saving, unmet, objective
@@ -202,7 +211,10 @@ def frontier(
     risk when offers carry risk scores, else its largest country share (as a cap on every
     country). The factors run evenly from 1 (excluded) down to the smallest at which all demand
     can still be met in full; where none is (a shortfall penalty lets demand go unmet even at
-    the base plan's values), down to 0. With `survive`, `cover_sweep` instead."""
+    the base plan's values), down to 0. Where demand can be met in full, every point meets it
+    (`_in_full`), so that none costs less than the base plan by buying less; otherwise the points
+    buy what the penalty makes worth it, compared in objective. With `survive`, `cover_sweep`
+    instead."""
     if problem.settings.survive:
         return cover_sweep(problem, result, points, solver, time_limit)
     by_risk = any(o.risk > 0 for o in problem.offers)
@@ -217,6 +229,7 @@ def frontier(
     for k in range(1, points + 1):
         factor = 1.0 - (1.0 - lowest) * k / points
         capped = _capped(problem, reference, factor, setting)
+        capped = capped if tightest is None or tightest > 1.0 else _in_full(capped)
         found.append(_point(capped, solve(capped, solver, time_limit, duals=False), factor))
     return Frontier(setting, found)
 
@@ -241,6 +254,14 @@ def cover_sweep(
         factor = min(1.0, lowest + raised)
         found.append(_point(changed, solve(changed, solver, time_limit, duals=False), factor))
     return Frontier("min_cover", found)
+
+
+def _in_full(problem: Problem) -> Problem:
+    """`problem` with all demand to be met: a frontier point that bought less could cost less
+    than the base plan, which no tightening can make cheaper."""
+    if problem.settings.shortfall_penalty is None:
+        return problem
+    return problem.replace(settings=problem.settings.model_copy(update={"shortfall_penalty": None}))
 
 
 def _point(

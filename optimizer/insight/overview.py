@@ -148,6 +148,14 @@ def _verdict(
     elif premium is not None:
         sentence += ", no more than the cheapest plan without the diversification limits"
     sentence += "."
+    unmet = _number(summary.get("total_shortfall"))
+    penalty = _number(summary.get("setting: shortfall_penalty"))
+    if unmet is not None and unmet > ZERO and penalty is not None:
+        sentence += (
+            f" It leaves {quantity(unmet, None)} of the demand unmet; the premium counts each "
+            f"unit unmet at the shortfall penalty of {money(penalty, currency)}, so buying less "
+            "is no saving."
+        )
     if status is Status.TIME_LIMIT:
         sentence = (
             "The solver stopped at its time limit: the plan keeps every limit but is not proven "

@@ -224,11 +224,41 @@ def result_tables(
         "Summary": summary_table(summary_rows(info, problem, result, analysis, current, tables)),
         **tables,
     }
+    tables = {name: tidy(table) for name, table in tables.items()}
     plans = {"plan": plan, "baseline": baseline, "current": current}
     page = overview_table(
         info, Status.of(result.status), problem, diagnostics, tables, plans, analysis.scenarios
     )
     return {"Overview": page, **tables}
+
+
+SIGNIFICANT = 9  # digits of a figure written out, as of a quantity: 96000.00000000001 is 96000
+
+
+def tidy(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with its numbers cut to SIGNIFICANT digits: the binary noise of sums and products
+    (700.6999999999999) is not a figure anyone computed."""
+    columns = {}
+    for name in table.columns:
+        column = table[name]
+        if column.dtype == np.float64:
+            columns[name] = significant(column.to_numpy())
+        elif column.dtype == object:
+            columns[name] = [
+                float(significant(np.array([v]))[0]) if type(v) is float else v for v in column
+            ]
+    return table.assign(**columns) if columns else table
+
+
+def significant(values: np.ndarray) -> np.ndarray:
+    """`values` rounded to SIGNIFICANT significant digits (NaN, inf and 0 as they are)."""
+    out = values.copy()
+    some = np.isfinite(values) & (values != 0)
+    x = values[some]
+    digits = SIGNIFICANT - 1 - np.floor(np.log10(np.abs(x)))
+    up = 10.0 ** np.abs(digits)  # multiply then divide, or divide then multiply: exact powers
+    out[some] = np.where(digits >= 0, np.round(x * up) / up, np.round(x / up) * up)
+    return out
 
 
 def resilience_cost(problem: Problem, plan: Plan, costs: list[FamilyCost]) -> float | None:
@@ -239,12 +269,7 @@ def resilience_cost(problem: Problem, plan: Plan, costs: list[FamilyCost]) -> fl
     found = [c for c in costs if c.family is Family.COVER]
     if not problem.settings.survive or not found:
         return 0.0
-    without = found[0]
-    if without.total_cost_without is None or without.shortfall_without is None:
-        return None
-    penalty = problem.settings.shortfall_penalty or 0.0
-    unmet = sum(plan.shortfall.values()) - without.shortfall_without
-    return plan_cost(problem, plan) - without.total_cost_without + penalty * unmet
+    return found[0].cost  # (`family_costs` values unmet demand at the penalty)
 
 
 def summary_rows(

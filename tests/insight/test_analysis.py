@@ -330,6 +330,27 @@ def test_family_costs_each_family_alone(warm: bool) -> None:
     assert plan_cost(problem, baseline.plan) == approx(1000)
 
 
+def test_a_family_that_makes_the_plan_buy_less_is_no_saving() -> None:
+    # ChinaCo @100 (800), KazCo @150, AusCo @200, 1,000 units, country cap 60%, unmet demand 120
+    # a unit. With the cap: China 600, 400 unmet: 60,000 + 48,000 = 108,000. Without it: China
+    # 800, 200 unmet: 80,000 + 24,000 = 104,000. The caps cost 4,000, not -20,000.
+    problem = make_problem(
+        [
+            offer("ChinaCo", "China", 100, 800),
+            offer("KazCo", "Kazakhstan", 150),
+            offer("AusCo", "Australia", 200),
+        ],
+        {"Ga": {"quantity": 1000, "max_country_share": 0.6}},
+        shortfall_penalty=120.0,
+    )
+    session = Session(problem, SOLVER, TIME_LIMIT)
+    result = session.solve()
+    costs = {c.family: c for c in family_costs(problem, result, session)}
+    caps = costs[Family.COUNTRY_CAPS]
+    assert (caps.total_cost_without, caps.shortfall_without) == (approx(80_000), approx(200))
+    assert caps.cost == approx(4_000)
+
+
 def test_family_costs_of_infeasible_model_show_which_family_blocks() -> None:
     # China capped at 50% and Japan has only 30: 80 < 100, no plan. Supplier cap 90% is not the
     # blocker: without it still 50 + 30 = 80.

@@ -201,3 +201,27 @@ def test_no_point_of_a_random_model_costs_less_than_its_base_plan(seed: int) -> 
         if result.plan is None:
             continue
         never_below_the_base_plan(frontier(problem, result, 3, SOLVER, TIME_LIMIT))
+
+
+def test_where_demand_can_be_met_in_full_every_point_meets_it() -> None:
+    # ChinaCo @100 (800), KazCo @150 and AusCo @200 (blank), 1,000 units, country cap 60%,
+    # unmet demand 120 a unit: the base plan buys China's 600 and leaves 400 unmet (60,000).
+    # Tightening the largest share to 53.3% (factor 8/9) with every unit bought: China 533.3,
+    # Kazakhstan 466.7 @150 = 123,333.33; never cheaper than the base plan by buying less.
+    problem = make_problem(
+        [
+            offer("ChinaCo", "China", 100, 800),
+            offer("KazCo", "Kazakhstan", 150),
+            offer("AusCo", "Australia", 200),
+        ],
+        {"Ga": {"quantity": 1000, "max_country_share": 0.6}},
+        shortfall_penalty=120.0,
+    )
+    curve = frontier(problem, solved(problem), 4, SOLVER, TIME_LIMIT)
+    base, *points = curve.points
+    assert (base.total_cost, base.shortfall) == (approx(60_000), approx(400))
+    assert all(p.shortfall == approx(0) for p in points)
+    assert points[0].factor == approx(8 / 9)
+    assert points[0].total_cost == approx(370_000 / 3)
+    assert all(p.total_cost is not None and p.total_cost > base.total_cost for p in points)
+    never_below_the_base_plan(curve)
