@@ -394,6 +394,8 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
         None,
     )
     if header_index is None:
+        header_index = _header_with_close_names(spec, sheet)
+    if header_index is None:
         for diagnostic in _missing_header(spec, sheet):
             found.add(diagnostic)
         return None
@@ -422,6 +424,20 @@ def _table(spec: SheetSpec, sheet: Sheet, found: Collector) -> Table | None:
             for name, cells in columns.items()
         }
     return Table(spec, sheet.name, letters, rows, columns, notes, header_row)
+
+
+def _header_with_close_names(spec: SheetSpec, sheet: Sheet) -> int | None:
+    """The first row that holds every required column, some only by a name close to it
+    (`Unit Prise`): an error at that cell, yet its values are read as that column's, so that
+    the sheet's other mistakes are reported in the same run."""
+    required = {c.name for c in spec.required_columns}
+    names = [c.name for c in spec.columns]
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        matches = match_headers(row, names)
+        held = {m.column for m in matches if m.kind in (HeaderKind.EXACT, HeaderKind.CLOSE)}
+        if required <= held:
+            return index
+    return None
 
 
 def _spelt_out(row: list[Cell], known: dict[str, str]) -> set[str]:
@@ -458,6 +474,15 @@ def _header(
             found.add(error(sheet, cell, text))
         elif match.kind is HeaderKind.CLOSE:
             found.add(error(sheet, cell, message(_shown(match, value)) or ""))
+            if match.column is not None and match.column not in letters:
+                # read as the column it is close to, only to report its cells' mistakes too:
+                # the error above already stops the workbook
+                letters[match.column], positions[match.column] = letter, position
+                notes[match.column] = match.note
+        elif match.kind in (HeaderKind.HOLDS, HeaderKind.UNKNOWN) and (
+            (home := _elsewhere(spec, value)) is not None
+        ):
+            found.add(error(sheet, cell, _misplaced(_shown(match, value).text, sheet, home)))
         elif match.kind in (HeaderKind.HOLDS, HeaderKind.UNKNOWN):
             found.add(warning(sheet, cell, message(_shown(match, value)) or ""))
         elif match.kind is HeaderKind.EXACT and match.column is not None:
@@ -476,6 +501,36 @@ def _header(
             if match.percent and kinds[name] is not Kind.SHARE:
                 found.add(error(sheet, cell, _not_a_share(spec, name, _shown(match).text)))
     return letters, positions, notes
+
+
+def _elsewhere(spec: SheetSpec, value: Cell) -> str | None:
+    """Where a header that is no column of `spec` belongs when it names a column of another
+    sheet or a setting exactly (a note after it allowed): "Demand", or "" for a setting."""
+    if not isinstance(value, str):
+        return None
+    key = normalize(split_note(value)[0])
+    for other in SHEETS:
+        if other is not spec and key in {normalize(c.name) for c in other.columns}:
+            return other.name
+    if spec is not SETTINGS and key in SETTINGS_BY_KEY:
+        return ""
+    return None
+
+
+def _misplaced(header: str, sheet: str, home: str) -> str:
+    """The error for a column that belongs elsewhere (`home`: its sheet, "" for a setting): its
+    values would be dropped."""
+    if not home:
+        return (
+            f"Column '{header}' is a setting, not a column of {sheet}: its values are not read "
+            f"here. Give it as a row of the {SETTINGS.name} sheet (setting, value), or give the "
+            "column a clearly different name if it means something else."
+        )
+    return (
+        f"Column '{header}' is a column of the {home} sheet, not of {sheet}: its values are not "
+        f"read here. Move it to the {home} sheet, or give it a clearly different name if it "
+        "means something else."
+    )
 
 
 def _not_a_share(spec: SheetSpec, column: str, header: str) -> str:
@@ -985,12 +1040,16 @@ def _settings(
         spec = SETTINGS_BY_KEY.get(normalize(name))
         if spec is None:
             raise TypeError(f"'{name}' is not a setting; settings: {', '.join(SETTINGS_BY_KEY)}")
+        if value is None:  # as if its cell were blank: the default, whatever the sheet says
+            values[spec.name] = Settings.model_fields[spec.name].default
+            continue
         try:
             values[spec.name] = _setting_value(spec, value)
         except CellProblem as problem:
             found.add(error("", "", f"{spec.name} given for this run {problem}."))
     given = set(values)
     if table is None:
+        _check_settings(values, rows, None, found)
         return Settings.model_validate(values)
     _cell_warnings(table, found, magnitudes=False)
     names = table.columns["setting"].values
@@ -1065,7 +1124,27 @@ def _settings(
                 values[spec.name] = _setting_value(spec, value, match.percent)
             except CellProblem as problem:
                 found.add(error(table.sheet, value_ref, f"{spec.name} {problem}."))
+    _check_settings(values, rows, table, found)
     return Settings.model_validate(values)
+
+
+def _check_settings(
+    values: dict[str, Any], rows: dict[str, int], table: Table | None, found: Collector
+) -> None:
+    """What a setting's own kind allows but the contract does not act on: a frontier of one
+    point (it needs two or more)."""
+    if values.get("frontier_points") == 1:
+        row = rows.get("frontier_points")
+        sheet, cell = (table.sheet, table.ref("value", row)) if table and row else ("", "")
+        given = "" if row else " given for this run"
+        found.add(
+            error(
+                sheet,
+                cell,
+                f"frontier_points{given} is 1, but a frontier needs 2 or more points; give 2 "
+                "or more, or leave it blank for no frontier.",
+            )
+        )
 
 
 def _setting_value(spec: SettingSpec, value: object, percent: bool = False) -> object:
@@ -1308,23 +1387,21 @@ def _resilience_and_awards(
     if "unit" in table.columns:
         fields["unit"] = column["unit"]
         fields["whole"] = [unit is not None and unit_key(unit) == WHOLE for unit in column["unit"]]
-        for row, name, unit, whole, quantity in zip(
-            rows,
-            column["material"],
-            column["unit"],
-            fields["whole"],
-            column["quantity"],
-            strict=True,
+        counted = [c for c in ("quantity", "stock", "max_stock") if c in table.columns]
+        for k, (row, name, unit, whole) in enumerate(
+            zip(rows, column["material"], column["unit"], fields["whole"], strict=True)
         ):
-            if whole and not float(quantity).is_integer():
-                found.add(
-                    error(
-                        table.sheet,
-                        table.ref("quantity", row),
-                        f"quantity is {describe(quantity)}, but {quoted(name)} is counted in "
-                        f"{unit} (whole units); give a whole number.",
+            for amount in counted:
+                value = column[amount][k]
+                if whole and value is not None and not float(value).is_integer():
+                    found.add(
+                        error(
+                            table.sheet,
+                            table.ref(amount, row),
+                            f"{amount} is {describe(value)}, but {quoted(name)} is counted in "
+                            f"{unit} (whole units); give a whole number.",
+                        )
                     )
-                )
     if "max_stock" in table.columns:
         costs = column["stock_cost"]
         stocks = zip(rows, column["material"], column["max_stock"], costs, strict=True)

@@ -66,6 +66,19 @@ def test_settings_given_to_solve_win_over_the_workbook(
     assert "max_country_share given for this run is 40, above 1" in wrong.message
 
 
+def test_a_setting_given_as_none_is_switched_off(tmp_path: Path, simple_sheets: Sheets) -> None:
+    sheets = {**simple_sheets, "Settings": [["setting", "value"], ["max_country_share", 0.4]]}
+    path = make_workbook(tmp_path / "plan.xlsx", sheets)
+    assert optimizer.solve(path).total_cost == pytest.approx(40 * 10 + 30 * 12 + 30 * 15)
+    free = optimizer.solve(path, max_country_share=None)  # as if its cell were blank: 100%
+    assert free.status == "optimal"
+    assert free.summary["setting: max_country_share"] == 1
+    assert free.total_cost < 40 * 10 + 30 * 12 + 30 * 15
+    single = optimizer.solve(path, frontier_points=1)  # a frontier needs two points
+    assert single.status == "invalid"
+    assert "frontier needs 2 or more points" in single.message
+
+
 def test_bad_input_is_an_invalid_result_and_a_missing_path_raises(tmp_path: Path) -> None:
     result = optimizer.solve({"Offers": pd.DataFrame({"supplier": ["A"]})})
     assert result.status == "invalid"

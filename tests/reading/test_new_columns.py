@@ -295,6 +295,20 @@ def test_a_fractional_quantity_of_pieces_is_an_error() -> None:
     ]
 
 
+def test_fractional_stock_of_pieces_is_an_error_at_its_cell() -> None:
+    sheets = with_column(base(), "Demand", "unit", "pcs")
+    sheets = with_column(sheets, "Demand", "stock", 0.3)
+    sheets = with_column(sheets, "Demand", "max_stock", 2)
+
+    found = diagnostics(sheets)
+
+    assert [(level, cell) for level, cell, _ in found if level is ERROR] == [(ERROR, "Demand!D2")]
+    assert (
+        "stock is 0.3, but 'Ga' is counted in pcs (whole units); give a whole number."
+        in found[0][2]
+    )
+
+
 def test_a_header_unit_other_than_the_materials_unit_is_a_warning_at_the_header() -> None:
     sheets = with_column(base(), "Demand", "unit", "t")
     sheets["Offers"][0][4] = "Capacity (kg)"

@@ -87,6 +87,19 @@ def test_the_base_workbook_is_valid_and_quiet() -> None:
     assert outcome(base())[1] == []
 
 
+def test_a_frontier_of_one_point_is_an_error_at_its_cell() -> None:
+    sheets = base()
+    sheets["Settings"] = [["setting", "value"], ["frontier_points", 1]]
+    assert diagnostics(sheets) == [
+        (
+            ERROR,
+            "Settings!B2",
+            "frontier_points is 1, but a frontier needs 2 or more points; give 2 or more, or "
+            "leave it blank for no frontier.",
+        )
+    ]
+
+
 # --- 1. headers with units and notes, close names --------------------------------------------
 
 
@@ -249,10 +262,37 @@ def test_the_same_words_reordered_are_close_too() -> None:
     sheets = base()
     sheets["Demand"][0][2] = "Share Max Country (%)"
 
-    (found,) = diagnostics(sheets)
+    found, value = diagnostics(sheets)
 
     assert found[:2] == (ERROR, "Demand!C1")
     assert "did you mean 'max_country_share'?" in found[2]
+    # its cells are still read as that column's, so their mistakes show in the same run: 0.6
+    # under a (%) header could be 0.6% or 60%
+    assert value[:2] == (ERROR, "Demand!C2")
+    assert "could mean 0.6% or 60%" in value[2]
+
+
+def test_a_misspelt_required_header_hides_no_other_mistake() -> None:
+    sheets = base()
+    sheets["Offers"][0][3] = "unit prise"  # required: no row spells out every required column
+    sheets["Offers"][1][4] = "lots"  # capacity
+    sheets["Offers"][0] += ["Max Country Share (%)"]  # a Demand column, in Offers
+    sheets["Offers"][1] += [40]
+
+    found = diagnostics(sheets)
+
+    assert [(level, cell) for level, cell, _ in found] == [
+        (ERROR, "Offers!D1"),
+        (ERROR, "Offers!G1"),
+        (ERROR, "Offers!E2"),
+    ]
+    assert "did you mean 'unit_price'?" in found[0][2]
+    assert found[1][2] == (
+        "Column 'Max Country Share (%)' is a column of the Demand sheet, not of Offers: its "
+        "values are not read here. Move it to the Demand sheet, or give it a clearly different "
+        "name if it means something else."
+    )
+    assert "capacity is 'lots'" in found[2][2]
 
 
 def test_a_header_that_only_looks_like_a_column_says_what_differs() -> None:
