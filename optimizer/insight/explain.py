@@ -681,7 +681,8 @@ def _blockers(
             )
         )
     covers = [limit for limit in gaps if limit.kind is LimitKind.COVER]
-    found += _covers(problem, name, covers, *solving)
+    binding = [limit for limit in held if limit.kind is LimitKind.COVER and limit not in covers]
+    found += _covers(problem, name, covers, binding, *solving)
     found += _holding_back(problem, reach, held, name, skip_floors=bool(floors))
     assert reach.plan is not None
     q = reach.plan.in_offer_order(len(problem.offers))
@@ -705,11 +706,17 @@ def _blockers(
 
 
 def _covers(
-    problem: Problem, name: str, covers: list[Limit], solver: str, time_limit: float
+    problem: Problem,
+    name: str,
+    covers: list[Limit],
+    binding: list[Limit],
+    solver: str,
+    time_limit: float,
 ) -> list[Blocker]:
     """The disruptions of `name` that the least-shortfall plan leaves below what min_cover
     requires: each that cannot leave enough even alone, with the most it can leave within the
-    other limits; those that can each alone but not all at once, together."""
+    other limits; those that can each alone but not all at once, together with the covers that
+    plan meets only just (`binding`: the other side of the conflict)."""
     if not covers:
         return []
     material = problem.materials[name]
@@ -725,6 +732,7 @@ def _covers(
         text = f"{_when(limit.subject)}, {kept}the required {amount(limit.bound)} ({share})"
         found.append(Blocker(f"{text} can be available", sheet, cell, alone=True))
     if together:
+        together += [_when(limit.subject) for limit in binding]
         need = amount(covers[0].bound)
         text = (
             f"the required {need} ({share}) cannot stay available in each of these at once, "

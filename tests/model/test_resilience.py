@@ -27,6 +27,7 @@ from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Problem
 from optimizer.contract.status import SolveStatus as Status
 from optimizer.insight.analysis import baseline_plan
+from optimizer.insight.explain import explain_infeasible
 from optimizer.insight.report import constraints_table
 from optimizer.insight.scenarios import disrupted
 from optimizer.model.build import BASELINE, Family, Lever, Variant, build_model
@@ -684,3 +685,26 @@ def test_every_name_handed_to_a_solver_is_unique() -> None:
             names = matrix.names(of_rows=of_rows)
             assert len(set(names)) == len(names), names
         assert run_matrix(matrix, "cbc", TIME_LIMIT).status is Status.OPTIMAL
+
+
+def test_disruptions_that_cannot_be_covered_together_are_all_named() -> None:
+    # Two Chinese suppliers of 800 at 100 and Kazakhstan's 150 at 150, 1,000 units, 90% to stay
+    # available if any one supplier stops, nothing reservable: losing C1 needs C2 + K1 >= 900,
+    # so C2 >= 750, and C1 >= 750 likewise: 1,500 > 1,000 bought. Each loss alone can be
+    # covered; both at once cannot, and the message names both sides of the conflict.
+    problem = make_problem(
+        [
+            offer("C1", "China", 100, 800),
+            offer("C2", "China", 100, 800),
+            offer("K1", "Kaz", 150, 150),
+        ],
+        1000,
+        survive=("supplier",),
+        min_cover=0.9,
+    )
+    (found,) = explain_infeasible(problem, "highs", 10)
+    assert "cannot stay available in each of these at once, though in any one of them alone" in (
+        found.message
+    )
+    assert "if supplier C1 stops supplying it" in found.message
+    assert "if supplier C2 stops supplying it" in found.message
