@@ -100,6 +100,7 @@ class Country(Row):
     group: str | None
     risk: float | None = None  # the Countries sheet's risk score, for governance-weighted HHI
     row: int = 0  # Excel row in the Countries sheet
+    embargo: bool = False  # no offer from or originating in it may be used
 
 
 class Group(Row):
@@ -270,6 +271,16 @@ class OfferData(NamedTuple):
     def country_cap(self, material: np.ndarray, country: np.ndarray) -> np.ndarray:
         """The cap on each (material number, country number)'s share (`rules.country_cap`)."""
         return rules.country_cap(self.material_cap[material], self.own_cap[country])
+
+    def counted(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (offer, country) pairs of every country rule (contract, section Origin): each
+        offer under the country it ships from and, when different, under its origin."""
+        offers = np.arange(len(self.material))
+        other = np.flatnonzero(self.origin != self.country)
+        return (
+            np.concatenate([offers, other]),
+            np.concatenate([self.country, self.origin[other]]),
+        )
 
     @classmethod
     def of(cls, problem: Problem) -> OfferData:

@@ -254,7 +254,7 @@ def _point(
         result.status,
         plan_cost(problem, plan),
         worst([average_risk(problem, plan, m) for m in problem.materials]),
-        worst([hhi(country_amounts(problem, plan, m)) for m in problem.materials]),
+        worst([hhi(country_amounts(problem, plan, m, True)) for m in problem.materials]),
         base_plan,
         plan.objective,
         sum(plan.shortfall.values()),

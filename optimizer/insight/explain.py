@@ -413,8 +413,9 @@ def _largest_spend_share(scope: Problem, plan: Plan) -> float:
     """The largest country's share of the plan's total spend: the cap the plan needs."""
     data = scope.data
     q = plan.in_offer_order(len(scope.offers))
-    spend = np.bincount(data.country, weights=data.landed * q, minlength=len(data.countries))
-    total = float(spend.sum())
+    counted, country = data.counted()
+    spend = np.bincount(country, weights=(data.landed * q)[counted], minlength=len(data.countries))
+    total = float(data.landed @ q)
     return float(spend.max()) / total if total > 0 else 0.0
 
 
@@ -564,8 +565,9 @@ def _touching(
     by_group: dict[str, set[str]] = defaultdict(set)
     for name in materials:
         for offer in problem.offers_by_material[name]:
-            by_country[offer.country].add(name)
-            by_group[problem.group_of(offer.country) or ""].add(name)
+            for country in {offer.country, offer.origin or offer.country}:
+                by_country[country].add(name)
+                by_group[problem.group_of(country) or ""].add(name)
     for change in changes:
         match change.sheet, change.column:
             case "Offers", _:
@@ -774,7 +776,9 @@ def _embargoes(problem: Problem, name: str) -> list[Blocker]:
     for offer in offers:
         if offer.embargoed:
             most = min(float(problem.data.capacity[offer.index]), demand)
-            barred[offer.country].append(f"{offer.supplier} ({amount(most)})")
+            barring = [c for c in (offer.country, offer.origin) if c and _embargoed(problem, c)]
+            country = barring[0] if barring else offer.country
+            barred[country].append(f"{offer.supplier} ({amount(most)})")
     where = {country: _embargo_where(problem, country) for country in barred}
     if barred and sum(map(len, barred.values())) == len(offers):
         places = _listed([f"{country}{_paren(*where[country])}" for country in barred])
@@ -788,6 +792,11 @@ def _embargoes(problem: Problem, name: str) -> list[Blocker]:
         )
         for country, suppliers in barred.items()
     ]
+
+
+def _embargoed(problem: Problem, country: str) -> bool:
+    entry = problem.countries.get(country)
+    return entry is not None and entry.embargo
 
 
 def _embargo_where(problem: Problem, country: str) -> tuple[str, str]:
@@ -872,6 +881,7 @@ def _minimum_orders(problem: Problem, name: str) -> list[Blocker]:
             float(problem.data.upper[offer.index]),
             material.max_supplier_share * demand,
             problem.country_cap(name, offer.country) * demand,
+            problem.country_cap(name, offer.origin or offer.country) * demand,
         )
         if minimum > most + _tiny(problem, name):
             sheet, cell = _where(problem, Change("Offers", "min_order", str(offer.index), 0, 0))

@@ -357,12 +357,19 @@ class CountryAmounts:
     amount: np.ndarray
 
     @classmethod
-    def of(cls, offers: OfferArrays, x: np.ndarray) -> CountryAmounts:
-        used = x > ZERO
-        width = max(len(offers.data.countries), 1)
-        pair = offers.data.material[used] * width + offers.data.country[used]
+    def of(cls, offers: OfferArrays, x: np.ndarray, by_origin: bool = False) -> CountryAmounts:
+        """Each offer counted toward its country and its origin (as the country rules count
+        it), or with `by_origin` once, under its origin (where production concentrates)."""
+        data = offers.data
+        if by_origin:
+            counted, country = np.arange(len(x)), data.origin
+        else:
+            counted, country = data.counted()
+        used = x[counted] > ZERO
+        width = max(len(data.countries), 1)
+        pair = data.material[counted[used]] * width + country[used]
         pairs, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-        amount = np.bincount(inverse, weights=x[used], minlength=len(pairs))
+        amount = np.bincount(inverse, weights=x[counted[used]], minlength=len(pairs))
         order = np.lexsort((first, pairs // width))
         return cls(pairs[order] // width, pairs[order] % width, amount[order])
 
@@ -485,7 +492,7 @@ def country_shares_table(
     """Share of each material's demand by country (the largest suppliers overall, the rest as
     'Other'), and the unmet share: the data behind the stacked-bar chart."""
     offers = offers or OfferArrays.of(problem)
-    amounts = CountryAmounts.of(offers, offers.of_plan(plan))
+    amounts = CountryAmounts.of(offers, offers.of_plan(plan), by_origin=True)  # sums to 1
     share = amounts.amount / offers.demand[amounts.material]
     totals = np.bincount(amounts.country, weights=share, minlength=len(offers.data.countries))
     _, first = np.unique(amounts.country, return_index=True)
@@ -558,9 +565,13 @@ def materials_table(
     offers = offers or OfferArrays.of(problem)
     x = offers.of_plan(plan)
     worst, worst_cover = worst_cases(problem, seen or exposure(problem, plan))
-    amounts = CountryAmounts.of(offers, x)
+    amounts = CountryAmounts.of(offers, x, by_origin=True)
     nothing = np.full(len(offers.materials), np.nan)
-    before = CountryAmounts.of(offers, offers.of_plan(baseline)) if baseline is not None else None
+    before = (
+        CountryAmounts.of(offers, offers.of_plan(baseline), by_origin=True)
+        if baseline is not None
+        else None
+    )
     columns = [
         offers.materials,
         offers.demand,
@@ -583,7 +594,7 @@ def materials_table(
         columns += [
             _material_cost(offers, now),
             _average_risk(offers, now),
-            CountryAmounts.of(offers, now).hhi(offers),
+            CountryAmounts.of(offers, now, by_origin=True).hhi(offers),
         ]
         names += CURRENT_MATERIAL_COLUMNS
     return pd.DataFrame(dict(zip(names, columns, strict=True)))

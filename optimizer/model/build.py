@@ -744,14 +744,14 @@ def add_supplier_caps(model: SourcingModel, data: OfferData, relax: bool = False
 
 def add_country_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""sum_{o in O_mc} x_o <= kappa_mc D_m, kappa_mc = min(material's or default cap,
-    country's own cap).
+    country's own cap); O_mc: the offers of m that ship from c or originate in c.
 
     Relaxed, each of the two caps has its row and its share: sum x_o - D_m b_m <= M_m D_m for
     the material's cap M_m (its own or the setting it took) and sum x_o - D_m f_mc <= O_c D_m
     for the country's own cap O_c, b_m <= 1 - M_m and f_mc <= 1 - O_c priced 1.
     """
     problem = model.problem
-    pairs, offers_of = _grouped(data.material, data.country, len(data.countries))
+    pairs, offers_of = _country_members(data)
     materials = list(problem.materials.items())
     if relax:
         _add_relaxed_country_caps(model, data, pairs, offers_of)
@@ -763,6 +763,14 @@ def add_country_caps(model: SourcingModel, data: OfferData, relax: bool = False)
         if cap < FULL_SHARE:
             rows.append((m, c, offers, cap * material.quantity))
     _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
+
+
+def _country_members(data: OfferData) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The distinct (material, country) pairs and the offers each counts (`OfferData.counted`:
+    those that ship from the country or originate in it), in offer order."""
+    offers, countries = data.counted()
+    pairs, positions = _grouped(data.material[offers], countries, len(data.countries))
+    return pairs, [sorted(offers[p].tolist()) for p in positions]
 
 
 def _add_relaxed_country_caps(
@@ -833,7 +841,8 @@ def _add_relaxed_rows(
 def add_group_shares(
     model: SourcingModel, data: OfferData, relax: bool = False, gaps: bool = False
 ) -> None:
-    r"""gamma^min_g D_m <= sum_{o in O_mg} x_o <= gamma^max_g D_m for every group and material.
+    r"""gamma^min_g D_m <= sum_{o in O_mg} x_o <= gamma^max_g D_m for every group and material;
+    O_mg: the offers of m whose country, origin or both belong to g (each counted once).
 
     A minimum share applies even when the group has no offer for the material. Relaxed, with a
     share per material and group: sum x_o - D_m h_mg <= gamma^max_g D_m, h_mg <= 1 - gamma^max_g,
@@ -844,15 +853,11 @@ def add_group_shares(
     if not problem.groups:
         return
     groups = list(problem.groups)
-    number = {group: k for k, group in enumerate(groups)}
-    group_of_country = np.array(
-        [number.get(problem.group_of(c) or "", -1) for c in data.countries], dtype=np.int64
-    )
-    group = group_of_country[data.country] if len(data.country) else np.zeros(0, np.int64)
-    positions = np.flatnonzero(group >= 0).tolist()
-    pairs, offers_of = _grouped(data.material[positions], group[positions], len(groups))
+    offers_in, group = group_members(problem, data)
+    pairs, offers_of = _grouped(data.material[offers_in], group, len(groups))
     members = {
-        pair: [positions[k] for k in offers] for pair, offers in zip(pairs, offers_of, strict=True)
+        pair: sorted(offers_in[k] for k in offers)
+        for pair, offers in zip(pairs, offers_of, strict=True)
     }
     caps, floors = [], []
     for m, material in enumerate(problem.materials.values()):
@@ -895,6 +900,20 @@ def add_group_shares(
         model.relaxation.update(
             zip((limit.name for limit in floors_added), columns.tolist(), strict=True)
         )
+
+
+def group_members(problem: Problem, data: OfferData) -> tuple[list[int], np.ndarray]:
+    """The distinct (offer, group number) pairs: an offer belongs to the group of its country
+    and to that of its origin, once when both are the same."""
+    number = {group: k for k, group in enumerate(problem.groups)}
+    group_of_country = np.array(
+        [number.get(problem.group_of(c) or "", -1) for c in data.countries], dtype=np.int64
+    )
+    offers, countries = data.counted()
+    group = group_of_country[countries] if len(countries) else np.zeros(0, np.int64)
+    keys = np.unique((offers * max(len(number), 1) + group)[group >= 0])
+    width = max(len(number), 1)
+    return (keys // width).tolist(), keys % width
 
 
 def _grouped(
@@ -995,7 +1014,8 @@ def add_risk_caps(model: SourcingModel, data: OfferData, relax: bool = False) ->
 
 
 def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
-    r"""sum_{o from c} l_o x_o <= S t for every country c; t = sum_o l_o x_o is the total spend.
+    r"""sum_{o from c} l_o x_o <= S t for every country c (the offers that ship from c or
+    originate in it); t = sum_o l_o x_o is the total spend.
 
     Relaxed: sum_{o from c} l_o x_o - S t - E <= 0 with one E >= 0 in money, priced
     1/(total demand x average landed cost); the cap the plan needs is its largest country's
@@ -1018,19 +1038,20 @@ def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -
         1,
     )
     count = len(data.countries)
+    counted, country = data.counted()
     numbers = model.add_rows(
         "spend_cap",
         -INF,
         0.0,
-        np.concatenate([data.country, np.arange(count)]),
-        np.concatenate([model.quantity, np.full(count, total)]),
-        np.concatenate([data.landed, np.full(count, -cap)]),
+        np.concatenate([country, np.arange(count)]),
+        np.concatenate([model.quantity[counted], np.full(count, total)]),
+        np.concatenate([data.landed[counted], np.full(count, -cap)]),
         -1,
         count,
     )
-    for c, (country, row) in enumerate(zip(data.countries, numbers.tolist(), strict=True)):
-        members = tuple(np.flatnonzero(data.country == c).tolist())
-        model.limits.append(Limit(LimitKind.SPEND_CAP, "", country, members, cap, row))
+    for c, (country_name, row) in enumerate(zip(data.countries, numbers.tolist(), strict=True)):
+        members = tuple(sorted(counted[country == c].tolist()))
+        model.limits.append(Limit(LimitKind.SPEND_CAP, "", country_name, members, cap, row))
     if relax:
         name = "max_country_spend_share"
         average_cost = float(data.landed.mean()) if len(data.landed) else 0.0

@@ -112,12 +112,16 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                 )
             )
 
-    countries, country = data.countries, data.country
+    # an offer counts toward the country it ships from and, when another, its origin
+    countries = data.countries
+    other = np.flatnonzero(data.origin != data.country)
+    counted = np.concatenate([np.arange(len(offers)), other])
+    country = np.concatenate([data.country, data.origin[other]])
     size = max(len(countries), 1)
     keys, first, inverse = np.unique(
-        material * size + country, return_index=True, return_inverse=True
+        material[counted] * size + country, return_index=True, return_inverse=True
     )
-    amounts = np.bincount(inverse, weights=q, minlength=len(keys))
+    amounts = np.bincount(inverse, weights=q[counted], minlength=len(keys))
     pair_material, pair_country = keys // size, keys % size
     own = [problem.countries.get(c) for c in countries]
     own_cap = np.array([1.0 if c is None or c.max_share is None else c.max_share for c in own])
@@ -127,7 +131,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     for k in np.flatnonzero(above).tolist():
         m, c = int(pair_material[k]), int(pair_country[k])
         text = f"{names[m]}: {countries[c]} supplies {amounts[k]:g}, above its cap"
-        found.append((m, 3, int(first[k]), text))
+        found.append((m, 3, int(counted[first[k]]), text))
 
     if problem.groups:
         groups = list(problem.groups)
@@ -136,9 +140,11 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
             [group_number.get(problem.group_of(c) or "", -1) for c in countries], dtype=np.int64
         )
         group = of_country[country] if len(country) else np.zeros(0, np.int64)
-        member = group >= 0
+        # once per offer, also when its country and its origin are of the same group
+        belongs = np.zeros((len(offers), len(groups)), dtype=bool)
+        belongs[counted[group >= 0], group[group >= 0]] = True
         by_group = np.zeros((count, len(groups)))
-        np.add.at(by_group, (material[member], group[member]), q[member])
+        np.add.at(by_group, material, belongs * q[:, None])
         for g, (name, spec) in enumerate(problem.groups.items()):
             for m in range(count):
                 amount = by_group[m, g]
@@ -164,8 +170,8 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     cap = problem.settings.max_country_spend_share
     if cap is not None:
         landed = problem.data.landed
-        spend = np.bincount(country, weights=landed * q, minlength=len(countries))
-        total = float(spend.sum())
+        spend = np.bincount(country, weights=(landed * q)[counted], minlength=len(countries))
+        total = float(landed @ q)
         for c, amount in enumerate(spend.tolist()):
             if amount > cap * total + TOLERANCE * max(1.0, total):
                 problems.append(

@@ -1,0 +1,134 @@
+"""The award rules of issue 15, hand-computed on small problems with both solvers: an offer
+counted toward its shipping country and its origin, the average-CO2 cap, minimum awards, the
+minimum number of countries and price tiers (all-units and incremental)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from optimizer.contract.plan import Plan
+from optimizer.contract.problem import Problem
+from optimizer.insight.report import OfferArrays, countries_table, materials_table
+from optimizer.model.verify import verify
+from tests.model.test_model import (
+    assert_plan,
+    make_problem,
+    offer,
+    shadow,
+    solved,
+    solver_param,
+)
+
+
+def with_material(problem: Problem, **fields: Any) -> Problem:
+    """`problem` with these Material fields set on its material "m"."""
+    material = problem.materials["m"].model_copy(update=fields)
+    return problem.replace(materials={"m": material})
+
+
+def plan_of(problem: Problem, quantities: dict[int, float]) -> Plan:
+    q = np.array([quantities.get(o.index, 0.0) for o in problem.offers])
+    return Plan(dict(enumerate(q.tolist())), {"m": 0.0}, 1e12, array=q)
+
+
+# --- origin ----------------------------------------------------------------------------------
+
+
+def _japan_refined(**settings: Any) -> Problem:
+    """A refines in Japan gallium first produced in China; B ships from China; C from Korea."""
+    return make_problem(
+        [
+            offer("A", "Japan", 10, origin="China"),
+            offer("B", "China", 11),
+            offer("C", "Korea", 13),
+        ],
+        **settings,
+    )
+
+
+@solver_param
+def test_an_offer_counts_toward_its_country_and_its_origin(solver: str) -> None:
+    # Every country <= 50: A counts toward Japan and China, so A 50 fills China too and B
+    # (China) stays out: A 50 @10 + C 50 @13 = 1150 (were A Japanese only: A 50 + B 50 = 1050).
+    problem = _japan_refined(max_country_share=0.5)
+    result = solved(problem, solver)
+    assert_plan(problem, result, {0: 50, 2: 50}, 1150)
+    table = countries_table(problem, result.plan)
+    rows = {(r.country, r.quantity) for r in table.itertuples()}
+    assert rows == {("Japan", 50), ("China", 50), ("Korea", 50)}
+    assert bool(table.set_index("country").loc["China", "binding"])
+    materials = materials_table(problem, result.plan, offers=OfferArrays.of(problem))
+    assert materials["hhi"].iloc[0] == pytest.approx(0.5)  # China 50%, Korea 50%, by origin
+
+
+def test_verify_counts_the_origin() -> None:
+    problem = _japan_refined(max_country_share=0.5)
+    assert verify(problem, plan_of(problem, {0: 50, 1: 50})) == [
+        "m: China supplies 100, above its cap"
+    ]
+
+
+@solver_param
+def test_a_group_counts_an_offer_once(solver: str) -> None:
+    # Group G = Japan + China <= 60: A (Japan, from China) counts once, A 60 @10 + C 40 @13.
+    problem = make_problem(
+        [
+            offer("A", "Japan", 10, origin="China"),
+            offer("B", "China", 11),
+            offer("C", "Korea", 13),
+        ],
+        countries={"Japan": {"group": "G"}, "China": {"group": "G"}, "Korea": {}},
+        groups={"G": (0.6, None)},
+    )
+    assert_plan(problem, solved(problem, solver), {0: 60, 2: 40}, 1120)
+
+
+@solver_param
+def test_a_group_of_the_origin_alone(solver: str) -> None:
+    # G = China only, at least 30: A (Japan, from China) meets it: A 100 @10 = 1000.
+    problem = make_problem(
+        [offer("A", "Japan", 10, origin="China"), offer("C", "Korea", 9)],
+        countries={"China": {"group": "G"}},
+        groups={"G": (None, 0.3)},
+    )
+    assert_plan(problem, solved(problem, solver), {0: 30, 1: 70}, 930)
+
+
+@solver_param
+def test_spend_share_counts_the_origin(solver: str) -> None:
+    # China's spend <= 50%: A (Japan, from China) @10 and B (China) @11, 50 each, C (Korea) @20.
+    # China spends on A and B: 10 a + 11 b <= 20 c once all are used (at a 50: 500 + 11 b
+    # <= 20 (50 - b) <=> b <= 500 / 31). Were A Japanese only, A 50 + B 50 would do (1050).
+    problem = make_problem(
+        [
+            offer("A", "Japan", 10, 50, origin="China"),
+            offer("B", "China", 11, 50),
+            offer("C", "Korea", 20),
+        ],
+        max_country_spend_share=0.5,
+    )
+    b = 500 / 31
+    c = 50 - b
+    assert_plan(problem, solved(problem, solver), {0: 50, 1: b, 2: c}, 500 + 11 * b + 20 * c)
+
+
+def test_an_origin_under_embargo_bars_the_offer() -> None:
+    problem = make_problem(
+        [offer("A", "Japan", 10, origin="China", embargoed=True), offer("C", "Korea", 13)]
+    )
+    assert_plan(problem, solved(problem, "highs"), {1: 100}, 1300)
+
+
+@solver_param
+def test_the_shadow_price_of_an_origin_cap(solver: str) -> None:
+    # China (origin of A) <= 50: one more unit of China's cap moves a unit from C @13 to A @10.
+    problem = make_problem(
+        [offer("A", "Japan", 10, origin="China"), offer("C", "Korea", 13)],
+        countries={"China": {"max_share": 0.5}},
+    )
+    result = solved(problem, solver)
+    assert_plan(problem, result, {0: 50, 1: 50}, 1150)
+    assert shadow(problem, result, "country_cap", "China") == pytest.approx(3)
