@@ -343,6 +343,9 @@ def _change(
     elif column == "max_avg_risk":
         average = _average_risk(scope, plan, knob.material)
         new = min(_up(average, AMOUNTS, 100 * SLACK), 100.0)
+    elif column == "max_avg_co2":
+        average = _average_of(scope, plan, knob.material, np.nan_to_num(scope.data.co2))
+        new = _up(average, AMOUNTS, max(old, 1.0) * SLACK)
     elif column == "max_country_spend_share":
         new = min(_up(_largest_spend_share(scope, plan), SHARES, SLACK), 1.0)
     elif column in ("min_share", "min_cover"):
@@ -402,11 +405,16 @@ def _quantity_steps(value: float) -> float:
 
 def _average_risk(scope: Problem, plan: Plan, material: str) -> float:
     """The quantity-weighted average risk of `material` in the plan: the cap the plan needs."""
+    return _average_of(scope, plan, material, scope.data.risk)
+
+
+def _average_of(scope: Problem, plan: Plan, material: str, values: np.ndarray) -> float:
+    """The quantity-weighted average of `values` (one per offer) over `material`'s supply."""
     data = scope.data
     q = plan.in_offer_order(len(scope.offers))
     mine = data.material == list(scope.materials).index(material)
     supplied = float(q[mine].sum())
-    return float(data.risk[mine] @ q[mine]) / supplied if supplied > ZERO else 0.0
+    return float(values[mine] @ q[mine]) / supplied if supplied > ZERO else 0.0
 
 
 def _largest_spend_share(scope: Problem, plan: Plan) -> float:
@@ -842,6 +850,9 @@ def _holding_back(
             case LimitKind.RISK_CAP:
                 where = _material_cap_where(problem, material, "max_avg_risk")
                 text, figure = f"average risk capped at {amount(bound)}", ""
+            case LimitKind.CO2_CAP:
+                where = _material_cap_where(problem, material, "max_avg_co2")
+                text, figure = f"average CO2 capped at {amount(bound)} per unit", ""
             case LimitKind.SPEND_CAP:
                 where = _where(problem, _setting("max_country_spend_share"))
                 text, figure = f"{subject} capped at {percent(bound)} of total spend", ""
@@ -1040,6 +1051,8 @@ def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> 
             return f"raise the average-risk cap{of}{at} from {amount(old)} to {amount(new)}"
         case "Settings", "max_avg_risk":
             return f"raise the default average-risk cap{at} from {amount(old)} to {amount(new)}"
+        case "Demand", "max_avg_co2":
+            return f"raise the average-CO2 cap{of}{at} from {amount(old)} to {amount(new)}"
         case "Demand", "max_country_share":
             return f"raise the cap on any one country's share{of}{at} {shares}"
         case "Settings", "max_country_share":

@@ -30,6 +30,7 @@ FAMILY_WORDS = {  # a family of limits (Limits cost): "<subject> X: without <the
     "risk caps": ("The average-risk caps cost", "them"),
     "spend caps": ("The cap on a country's share of spend costs", "it"),
     "cover": ("Withstanding the disruptions of survive costs", "it"),
+    "co2 caps": ("The average-CO2 caps cost", "them"),
 }
 MATERIALS_SHOWN = 12  # the largest by spend; the rest summed on one line
 FAMILIES_SHOWN = 3

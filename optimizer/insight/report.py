@@ -712,6 +712,7 @@ UNITS = {
     LimitKind.RISK_CAP: "risk points",
     LimitKind.SPEND_CAP: "currency",
     LimitKind.COVER: "quantity",
+    LimitKind.CO2_CAP: "co2 per unit",
 }
 
 
@@ -740,6 +741,7 @@ def constraints_table(
         return np.bincount(owner, weights=values[at], minlength=len(limits))
 
     risk_cap = kind == KIND_CODES[LimitKind.RISK_CAP]
+    co2_cap = kind == KIND_CODES[LimitKind.CO2_CAP]
     spend_cap = kind == KIND_CODES[LimitKind.SPEND_CAP]
     floor = np.isin(kind, [KIND_CODES[LimitKind.GROUP_MIN], KIND_CODES[LimitKind.COVER]])
     capacity = kind == KIND_CODES[LimitKind.CAPACITY]
@@ -750,10 +752,15 @@ def constraints_table(
     if len(cover):  # value: what the disruption leaves
         seen = seen or exposure(problem, plan)
         value[cover] = _available(problem, seen, [limits[k] for k in cover.tolist()])
-    per_unit = np.where(risk_cap, value, 1.0)
+    per_unit = np.where(risk_cap | co2_cap, value, 1.0)
     if risk_cap.any():  # value: the average risk
         risk = np.divide(total(data.risk * x), value, out=np.zeros(len(value)), where=value > ZERO)
         value = np.where(risk_cap, risk, value)
+    if co2_cap.any():  # value: the average co2
+        co2 = total(np.nan_to_num(data.co2) * x)
+        value = np.where(
+            co2_cap, np.divide(co2, value, out=np.zeros(len(value)), where=value > ZERO), value
+        )
     share = np.where(spend_cap, bound, np.nan)
     if spend_cap.any():  # bound: a share of the total spend
         bound = np.where(spend_cap, bound * float(data.landed @ x), bound)

@@ -65,6 +65,7 @@ class LimitKind(StrEnum):
     RISK_CAP = "risk_cap"
     SPEND_CAP = "spend_cap"
     COVER = "cover"
+    CO2_CAP = "co2_cap"
 
 
 class Family(StrEnum):
@@ -76,6 +77,7 @@ class Family(StrEnum):
     RISK_CAPS = "risk caps"
     SPEND_CAPS = "spend caps"
     COVER = "cover"
+    CO2_CAPS = "co2 caps"
 
 
 class Lever(StrEnum):
@@ -92,9 +94,13 @@ class Lever(StrEnum):
     SPEND_CAPS = "spend caps"
     COVER = "min cover"
     STOCK = "max stock"
+    CO2_CAPS = "co2 caps"
 
 
 EVERY_FAMILY = frozenset(Family)
+# the baseline keeps capacities, embargoes, min_order, fixed_cost, max_suppliers, min_award,
+# max_avg_co2 and price tiers (contract, Summary baseline_cost); it drops every other family
+BASELINE_DROPS = EVERY_FAMILY - {Family.CO2_CAPS}
 FAMILY_OF = {
     LimitKind.CAPACITY: None,
     LimitKind.SUPPLIER_CAP: Family.SUPPLIER_CAPS,
@@ -104,6 +110,7 @@ FAMILY_OF = {
     LimitKind.RISK_CAP: Family.RISK_CAPS,
     LimitKind.SPEND_CAP: Family.SPEND_CAPS,
     LimitKind.COVER: Family.COVER,
+    LimitKind.CO2_CAP: Family.CO2_CAPS,
 }
 
 
@@ -172,6 +179,7 @@ def levers_of(problem: Problem) -> set[Lever]:
             g.max_share is not None or g.min_share for g in problem.groups.values()
         ),
         Lever.RISK_CAPS: any(m.max_avg_risk is not None for m in materials),
+        Lever.CO2_CAPS: any(m.max_avg_co2 is not None for m in materials),
         Lever.SPEND_CAPS: ties_materials(problem),
         Lever.COVER: bool(problem.settings.survive) and any(m.min_cover > 0 for m in materials),
         Lever.STOCK: bool(problem.settings.survive)
@@ -445,7 +453,7 @@ class Variant:
 
 
 CHEAPEST = Variant()
-BASELINE = Variant(without=EVERY_FAMILY, risk_price=0.0)
+BASELINE = Variant(without=BASELINE_DROPS, risk_price=0.0)
 
 
 def build_model(
@@ -476,6 +484,8 @@ def build_model(
         add_risk_caps(model, data, Lever.RISK_CAPS in relax)
     if Family.SPEND_CAPS not in variant.without:
         add_spend_caps(model, data, Lever.SPEND_CAPS in relax)
+    if Family.CO2_CAPS not in variant.without:
+        add_co2_caps(model, data, Lever.CO2_CAPS in relax)
     if model.cover is not None:
         add_cover(model, data, Lever.COVER in relax, variant.elastic)
     add_min_orders(model, data, Lever.MIN_ORDERS in relax)
@@ -1009,6 +1019,54 @@ def add_risk_caps(model: SourcingModel, data: OfferData, relax: bool = False) ->
             material_knob(Lever.RISK_CAPS, materials[m], "max_avg_risk") for m in capped.tolist()
         ]
         columns = model.add_knobs(knobs, np.maximum(100 - caps[capped], 0.0), 0.01, capped)
+        demand = np.array([materials[m].quantity for m in capped.tolist()])
+        model.add_entries(numbers, columns, -demand)
+
+
+def add_co2_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
+    r"""sum_{o in O_m} (e_o - E_m) x_o <= 0: the quantity-weighted average co2 e_o of what is
+    supplied of m is at most its max_avg_co2 E_m (like the risk cap; a row only for a material
+    with an offer above its cap).
+
+    Relaxed: sum (e_o - E_m) x_o - D_m eps_m <= 0, eps_m <= max_o e_o - E_m priced 1/max_o e_o
+    (a share of the material's highest co2 per unit).
+    """
+    problem = model.problem
+    materials = list(problem.materials.values())
+    caps = np.array([np.nan if m.max_avg_co2 is None else m.max_avg_co2 for m in materials])
+    co2 = np.nan_to_num(data.co2)  # blank only where its material has no cap (validation)
+    cap = caps[data.material] if len(data.material) else np.zeros(0)
+    above = np.zeros(len(caps), dtype=bool)
+    np.logical_or.at(above, data.material, co2 > cap)
+    capped = np.flatnonzero(above)
+    if not len(capped):
+        return
+    row_of = np.full(len(caps), -1)
+    row_of[capped] = np.arange(len(capped))
+    offers = np.flatnonzero(above[data.material])
+    numbers = model.add_rows(
+        "co2_cap",
+        -INF,
+        0.0,
+        row_of[data.material[offers]],
+        model.quantity[offers],
+        co2[offers] - cap[offers],
+        capped,
+        len(capped),
+    )
+    names = list(problem.materials)
+    for m, row in zip(capped.tolist(), numbers.tolist(), strict=True):
+        name = names[m]
+        members = tuple(o.index for o in problem.offers_by_material[name])
+        model.limits.append(Limit(LimitKind.CO2_CAP, name, name, members, float(caps[m]), row))
+    if relax:
+        highest = np.zeros(len(caps))
+        np.maximum.at(highest, data.material, co2)
+        knobs = [
+            material_knob(Lever.CO2_CAPS, materials[m], "max_avg_co2") for m in capped.tolist()
+        ]
+        room = np.maximum(highest[capped] - caps[capped], 0.0)
+        columns = model.add_knobs(knobs, room, 1 / np.maximum(highest[capped], 1e-9), capped)
         demand = np.array([materials[m].quantity for m in capped.tolist()])
         model.add_entries(numbers, columns, -demand)
 

@@ -157,11 +157,16 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
 
     risk = np.bincount(material, weights=problem.data.risk * q, minlength=count)
     used = np.bincount(material, weights=(q > ZERO).astype(np.float64), minlength=count)
+    co2 = np.bincount(material, weights=np.nan_to_num(data.co2) * q, minlength=count)
     for m, spec in enumerate(materials):
         cap = spec.max_avg_risk
         if cap is not None and risk[m] > cap * supplied[m] + 100 * tol[m]:
             average = risk[m] / supplied[m]
             found.append((m, 5, 0, f"{names[m]}: average risk {average:g} is above the cap"))
+        co2_cap = spec.max_avg_co2
+        if co2_cap is not None and co2[m] > co2_cap * supplied[m] + max(co2_cap, 1.0) * tol[m]:
+            average = co2[m] / supplied[m]
+            found.append((m, 7, 0, f"{names[m]}: average CO2 {average:g} is above the cap"))
         if spec.max_suppliers is not None and used[m] > spec.max_suppliers:
             text = f"{int(used[m])} offers used, more than {spec.max_suppliers}"
             found.append((m, 6, 0, f"{names[m]}: {text}"))

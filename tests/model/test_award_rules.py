@@ -11,10 +11,12 @@ import pytest
 
 from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Problem
+from optimizer.insight.analysis import baseline_plan
 from optimizer.insight.report import OfferArrays, countries_table, materials_table
 from optimizer.model.verify import verify
 from tests.model.test_model import (
     assert_plan,
+    binding,
     make_problem,
     offer,
     shadow,
@@ -132,3 +134,44 @@ def test_the_shadow_price_of_an_origin_cap(solver: str) -> None:
     result = solved(problem, solver)
     assert_plan(problem, result, {0: 50, 1: 50}, 1150)
     assert shadow(problem, result, "country_cap", "China") == pytest.approx(3)
+
+
+# --- max_avg_co2 -----------------------------------------------------------------------------
+
+
+def _co2_problem(cap: float) -> Problem:
+    """A @10 emits 10 a unit, B @14 emits 2; the average must be at most `cap`."""
+    problem = make_problem([offer("A", "X", 10, co2=10.0), offer("B", "Y", 14, co2=2.0)])
+    return with_material(problem, max_avg_co2=cap)
+
+
+@solver_param
+def test_a_co2_cap_that_binds(solver: str) -> None:
+    # (10 - 5) a <= (5 - 2) b, a + b = 100: a 37.5, b 62.5 = 375 + 875 = 1250. Raising the cap
+    # to E moves a to 100 (E - 2) / 8: 12.5 units of A a point, each 4 cheaper: 50 a point.
+    problem = _co2_problem(5.0)
+    result = solved(problem, solver)
+    assert_plan(problem, result, {0: 37.5, 1: 62.5}, 1250)
+    assert shadow(problem, result, "co2_cap", "m") == pytest.approx(50)
+    row = binding(problem, result).set_index("constraint").loc["co2_cap"]
+    assert (row["limit"], row["value"]) == pytest.approx((5.0, 5.0))
+
+
+@solver_param
+def test_a_co2_cap_above_the_cheapest_does_not_bind(solver: str) -> None:
+    problem = _co2_problem(10.0)
+    assert_plan(problem, solved(problem, solver), {0: 100}, 1000)
+
+
+def test_verify_checks_the_co2_cap() -> None:
+    problem = _co2_problem(5.0)
+    assert verify(problem, plan_of(problem, {0: 50, 1: 50})) == [
+        "m: average CO2 6 is above the cap"
+    ]
+
+
+def test_the_baseline_keeps_the_co2_cap() -> None:
+    problem = _co2_problem(5.0)
+    baseline = baseline_plan(problem, "highs", 30)
+    assert baseline.plan is not None
+    assert baseline.plan.quantities == pytest.approx({0: 37.5, 1: 62.5})
