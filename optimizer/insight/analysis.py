@@ -136,7 +136,7 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
     integer = any(o.min_order or o.fixed_cost for o in problem.offers) or any(
         m.max_suppliers is not None or m.whole for m in problem.materials.values()
     )
-    kept = any(m.max_avg_co2 is not None for m in problem.materials.values())
+    kept = any(m.max_avg_co2 is not None or m.min_award for m in problem.materials.values())
     if integer or kept:  # not only the cheapest offers first
         return solve(problem, solver, time_limit, BASELINE, duals=False)
     started = time.perf_counter()

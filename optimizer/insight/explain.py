@@ -54,6 +54,8 @@ FLOORS = {  # values that relax as they fall
     ("Offers", "min_order"),
     ("Demand", "min_cover"),
     ("Settings", "min_cover"),
+    ("Demand", "min_award"),
+    ("Demand", "min_countries"),
 }
 Cell = tuple[str, str, str]  # contract sheet, column (or setting), subject
 
@@ -197,7 +199,11 @@ def _short(problem: Problem, reach: SolveResult) -> dict[str, tuple[float, dict[
     return short
 
 
-GAPPED = (LimitKind.GROUP_MIN, LimitKind.COVER)  # limits with a gap in an elastic model
+GAPPED = (
+    LimitKind.GROUP_MIN,
+    LimitKind.COVER,
+    LimitKind.MIN_COUNTRIES,
+)  # limits with a gap in an elastic model
 
 
 def _tiny(problem: Problem, material: str) -> float:
@@ -340,6 +346,8 @@ def _change(
         new = max(_down(old - moved, _quantity_steps(old - moved), quantity), 0.0)
     elif column == "max_suppliers":
         new = old + math.ceil(moved - SLACK)
+    elif column == "min_countries":
+        new = max(old - math.ceil(moved - SLACK), 0)
     elif column == "max_avg_risk":
         average = _average_risk(scope, plan, knob.material)
         new = min(_up(average, AMOUNTS, 100 * SLACK), 100.0)
@@ -348,7 +356,7 @@ def _change(
         new = _up(average, AMOUNTS, max(old, 1.0) * SLACK)
     elif column == "max_country_spend_share":
         new = min(_up(_largest_spend_share(scope, plan), SHARES, SLACK), 1.0)
-    elif column in ("min_share", "min_cover"):
+    elif column in ("min_share", "min_cover", "min_award"):
         new = max(_down(old - moved, SHARES, SLACK), 0.0)
     else:
         new = min(_up(old + moved, SHARES, SLACK), 1.0)
@@ -687,6 +695,8 @@ def _blockers(
         )
     covers = [limit for limit in gaps if limit.kind is LimitKind.COVER]
     found += _covers(problem, name, covers, *solving)
+    if any(limit.kind is LimitKind.MIN_COUNTRIES for limit in gaps):
+        found.append(_too_few_countries(problem, name))
     found += _holding_back(problem, reach, held, name, skip_floors=bool(floors))
     assert reach.plan is not None
     q = reach.plan.in_offer_order(len(problem.offers))
@@ -706,7 +716,64 @@ def _blockers(
             )
         )
     found += _minimum_orders(problem, name)
+    found += _minimum_awards(problem, name)
     return found
+
+
+def _minimum_awards(problem: Problem, name: str) -> list[Blocker]:
+    """The offers that can never supply the material's minimum award (capacity, their supplier
+    cap and their countries' caps), listed at the award's cell."""
+    material = problem.materials[name]
+    if not material.min_award:
+        return []
+    demand = material.quantity
+    least = material.min_award * demand
+    short = []
+    for offer in problem.offers_by_material[name]:
+        if offer.embargoed:
+            continue
+        most = min(
+            float(problem.data.upper[offer.index]),
+            material.max_supplier_share * demand,
+            problem.country_cap(name, offer.country) * demand,
+            problem.country_cap(name, offer.origin or offer.country) * demand,
+        )
+        if least > most + _tiny(problem, name):
+            short.append(f"{offer.supplier} ({amount(most)})")
+    if not short:
+        return []
+    sheet, cell = _where(problem, Change("Demand", "min_award", name, 0, 0))
+    share = f"{percent(material.min_award)}, {amount(least)}{_at(sheet, cell)}"
+    return [
+        Blocker(
+            f"the minimum award ({share}) is more than {_listed(short)} can supply", sheet, cell
+        )
+    ]
+
+
+def _too_few_countries(problem: Problem, name: str) -> Blocker:
+    """A material whose min_countries the least-shortfall plan cannot reach: how many countries
+    it needs, at what share, and how many its offers come from."""
+    material = problem.materials[name]
+    sheet, cell = _where(problem, Change("Demand", "min_countries", name, 0, 0))
+    origins = {o.origin or o.country for o in problem.offers_by_material[name] if not o.embargoed}
+    floor, count = problem.settings.country_floor, material.min_countries or 0
+    why = (
+        f"its usable offers originate in {_counted(len(origins), 'country', 'countries')}"
+        if len(origins) < count
+        else f"within the other limits fewer than {count} can supply that much"
+    )
+    return Blocker(
+        f"at least {count} countries of origin must each supply {percent(floor)} of it"
+        f"{_paren(sheet, cell)}, but {why}",
+        sheet,
+        cell,
+        alone=True,
+    )
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}" if count else f"no {one}"
 
 
 def _covers(
@@ -850,6 +917,10 @@ def _holding_back(
             case LimitKind.RISK_CAP:
                 where = _material_cap_where(problem, material, "max_avg_risk")
                 text, figure = f"average risk capped at {amount(bound)}", ""
+            case LimitKind.MIN_AWARD:
+                where = _material_cap_where(problem, material, "min_award")
+                share = percent(bound / demand)
+                text, figure = f"{subject}, if used, must supply at least {share}", amount(bound)
             case LimitKind.CO2_CAP:
                 where = _material_cap_where(problem, material, "max_avg_co2")
                 text, figure = f"average CO2 capped at {amount(bound)} per unit", ""
@@ -1051,6 +1122,11 @@ def _change_text(problem: Problem, change: Change, row: str, scenario: bool) -> 
             return f"raise the average-risk cap{of}{at} from {amount(old)} to {amount(new)}"
         case "Settings", "max_avg_risk":
             return f"raise the default average-risk cap{at} from {amount(old)} to {amount(new)}"
+        case "Demand", "min_award":
+            return f"lower the share an offer used must supply{of}{at} {shares}"
+        case "Demand", "min_countries":
+            numbers = f"from {old:g} to {new:g}"
+            return f"lower the number of countries that must each supply{of}{at} {numbers}"
         case "Demand", "max_avg_co2":
             return f"raise the average-CO2 cap{of}{at} from {amount(old)} to {amount(new)}"
         case "Demand", "max_country_share":

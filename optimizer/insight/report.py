@@ -713,6 +713,8 @@ UNITS = {
     LimitKind.SPEND_CAP: "currency",
     LimitKind.COVER: "quantity",
     LimitKind.CO2_CAP: "co2 per unit",
+    LimitKind.MIN_AWARD: "quantity",
+    LimitKind.MIN_COUNTRIES: "countries",
 }
 
 
@@ -743,7 +745,9 @@ def constraints_table(
     risk_cap = kind == KIND_CODES[LimitKind.RISK_CAP]
     co2_cap = kind == KIND_CODES[LimitKind.CO2_CAP]
     spend_cap = kind == KIND_CODES[LimitKind.SPEND_CAP]
-    floor = np.isin(kind, [KIND_CODES[LimitKind.GROUP_MIN], KIND_CODES[LimitKind.COVER]])
+    floor = np.isin(kind, [KIND_CODES[k] for k in FLOOR_KINDS])
+    award = kind == KIND_CODES[LimitKind.MIN_AWARD]
+    counted = np.flatnonzero(kind == KIND_CODES[LimitKind.MIN_COUNTRIES])
     capacity = kind == KIND_CODES[LimitKind.CAPACITY]
     value = total(x)
     if plan.reserved is not None:  # an offer's capacity holds what is bought and reserved
@@ -761,11 +765,14 @@ def constraints_table(
         value = np.where(
             co2_cap, np.divide(co2, value, out=np.zeros(len(value)), where=value > ZERO), value
         )
+    if len(counted):  # value: the countries of origin that supply at least country_floor
+        value[counted] = _countries_reached(problem, x, [limits[k] for k in counted.tolist()])
     share = np.where(spend_cap, bound, np.nan)
     if spend_cap.any():  # bound: a share of the total spend
         bound = np.where(spend_cap, bound * float(data.landed @ x), bound)
         value = np.where(spend_cap, total(data.landed * x), value)
     slack = np.where(floor, value - bound, bound - value)
+    slack = np.where(award & (value <= ZERO), np.inf, slack)  # an offer not used: no award
     kept = np.flatnonzero(slack <= BINDING * np.maximum(1.0, np.abs(bound)))
     binding = [limits[i] for i in kept.tolist()]
     material = _field(binding, "material")
@@ -774,6 +781,7 @@ def constraints_table(
     per_material = np.isin(kind[kept], [KIND_CODES[k] for k in PER_MATERIAL_QUANTITY])
     names = [limit.name for limit in binding]
     dual = np.full(len(kept), np.nan) if duals is None else duals[kept]
+    dual = np.where(kind[kept] == KIND_CODES[LimitKind.MIN_COUNTRIES], np.nan, dual)  # a count
     sign = np.where(floor[kept], 1.0, -1.0)
     columns = [
         KIND_NAMES[kind[kept]].tolist(),
@@ -788,6 +796,22 @@ def constraints_table(
         names,
     ]
     return pd.DataFrame(dict(zip(CONSTRAINTS_COLUMNS, columns, strict=True)))
+
+
+def _countries_reached(problem: Problem, x: np.ndarray, limits: list[Limit]) -> np.ndarray:
+    """For each min_countries limit, how many countries of origin supply at least country_floor
+    of its material (an offer counts once, under its origin)."""
+    data = problem.data
+    floor = problem.settings.country_floor
+    reached = []
+    for limit in limits:
+        material = problem.materials[limit.material]
+        offers = np.array(limit.offers, dtype=np.int64)
+        by_origin = np.bincount(data.origin[offers], weights=x[offers])
+        least = max(floor * material.quantity, 1e-5 * max(material.quantity, 1.0))
+        slack = 1e-6 * max(material.quantity, 1.0)
+        reached.append(int((by_origin >= least - slack).sum()))
+    return np.array(reached, dtype=np.float64)
 
 
 def _available(problem: Problem, found: Exposure, limits: list[Limit]) -> np.ndarray:
@@ -806,7 +830,9 @@ KINDS = list(LimitKind)
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
 KIND_NAMES = np.array([str(kind) for kind in KINDS], dtype=object)
 KIND_UNITS = np.array([UNITS[kind] for kind in KINDS], dtype=object)
+FLOOR_KINDS = [LimitKind.GROUP_MIN, LimitKind.COVER, LimitKind.MIN_AWARD, LimitKind.MIN_COUNTRIES]
 PER_MATERIAL_QUANTITY = [  # limits whose `limit_share` is of the material's demand
+    LimitKind.MIN_AWARD,
     LimitKind.SUPPLIER_CAP,
     LimitKind.COUNTRY_CAP,
     LimitKind.GROUP_MAX,

@@ -66,6 +66,8 @@ class LimitKind(StrEnum):
     SPEND_CAP = "spend_cap"
     COVER = "cover"
     CO2_CAP = "co2_cap"
+    MIN_AWARD = "min_award"
+    MIN_COUNTRIES = "min_countries"
 
 
 class Family(StrEnum):
@@ -78,6 +80,8 @@ class Family(StrEnum):
     SPEND_CAPS = "spend caps"
     COVER = "cover"
     CO2_CAPS = "co2 caps"
+    MIN_AWARDS = "minimum awards"
+    MIN_COUNTRIES = "country counts"
 
 
 class Lever(StrEnum):
@@ -95,12 +99,14 @@ class Lever(StrEnum):
     COVER = "min cover"
     STOCK = "max stock"
     CO2_CAPS = "co2 caps"
+    MIN_AWARDS = "minimum awards"
+    MIN_COUNTRIES = "country counts"
 
 
 EVERY_FAMILY = frozenset(Family)
 # the baseline keeps capacities, embargoes, min_order, fixed_cost, max_suppliers, min_award,
 # max_avg_co2 and price tiers (contract, Summary baseline_cost); it drops every other family
-BASELINE_DROPS = EVERY_FAMILY - {Family.CO2_CAPS}
+BASELINE_DROPS = EVERY_FAMILY - {Family.CO2_CAPS, Family.MIN_AWARDS}
 FAMILY_OF = {
     LimitKind.CAPACITY: None,
     LimitKind.SUPPLIER_CAP: Family.SUPPLIER_CAPS,
@@ -111,6 +117,8 @@ FAMILY_OF = {
     LimitKind.SPEND_CAP: Family.SPEND_CAPS,
     LimitKind.COVER: Family.COVER,
     LimitKind.CO2_CAP: Family.CO2_CAPS,
+    LimitKind.MIN_AWARD: Family.MIN_AWARDS,
+    LimitKind.MIN_COUNTRIES: Family.MIN_COUNTRIES,
 }
 
 
@@ -180,6 +188,8 @@ def levers_of(problem: Problem) -> set[Lever]:
         ),
         Lever.RISK_CAPS: any(m.max_avg_risk is not None for m in materials),
         Lever.CO2_CAPS: any(m.max_avg_co2 is not None for m in materials),
+        Lever.MIN_AWARDS: any(m.min_award for m in materials),
+        Lever.MIN_COUNTRIES: any(m.min_countries for m in materials),
         Lever.SPEND_CAPS: ties_materials(problem),
         Lever.COVER: bool(problem.settings.survive) and any(m.min_cover > 0 for m in materials),
         Lever.STOCK: bool(problem.settings.survive)
@@ -457,10 +467,15 @@ BASELINE = Variant(without=BASELINE_DROPS, risk_price=0.0)
 
 
 def build_model(
-    problem: Problem, variant: Variant = CHEAPEST, fixed_use: Mapping[int, bool] | None = None
+    problem: Problem,
+    variant: Variant = CHEAPEST,
+    fixed_use: Mapping[int, bool] | None = None,
+    fixed_plan: np.ndarray | None = None,
 ) -> SourcingModel:
     """The model of `problem`, in the order of the module docstring; `fixed_use` fixes which
-    offers are used (the LP of a solved integer model, for its duals)."""
+    offers are used and `fixed_plan` (the quantities of a solved plan) every other choice of
+    an integer model: the countries counted toward min_countries and the price tiers reached
+    (the LP of a solved integer model, for its duals)."""
     data = problem.data
     relax = variant.relax
     upper = data.upper
@@ -490,6 +505,10 @@ def build_model(
         add_cover(model, data, Lever.COVER in relax, variant.elastic)
     add_min_orders(model, data, Lever.MIN_ORDERS in relax)
     add_max_suppliers(model, Lever.SUPPLIER_COUNTS in relax)
+    if Family.MIN_AWARDS not in variant.without:
+        add_min_awards(model, data, fixed_use, Lever.MIN_AWARDS in relax)
+    if Family.MIN_COUNTRIES not in variant.without:
+        add_min_countries(model, data, fixed_plan, Lever.MIN_COUNTRIES in relax, variant.elastic)
     if relax and variant.within is not None:
         add_relaxation_bounds(model, variant.within)
     if relax and variant.within is None:
@@ -618,10 +637,12 @@ def add_use_decisions(
     model: SourcingModel, data: OfferData, fixed_use: Mapping[int, bool] | None
 ) -> None:
     r"""y_o binary for offers with a min order or fixed cost, and all offers of a material with
-    a cap on the number of suppliers. With fixed choices there are no y; their fixed costs are
-    a constant."""
+    a cap on the number of suppliers or a minimum award. With fixed choices there are no y;
+    their fixed costs are a constant."""
     problem = model.problem
-    counted = np.array([m.max_suppliers is not None for m in problem.materials.values()])
+    counted = np.array(
+        [m.max_suppliers is not None or bool(m.min_award) for m in problem.materials.values()]
+    )
     switched = (data.min_order > 0) | (data.fixed_cost > 0)
     if len(counted):
         switched |= counted[data.material]
@@ -1339,6 +1360,146 @@ def add_max_suppliers(model: SourcingModel, relax: bool = False) -> None:
         ]
         added = model.add_knobs(knobs, np.array(room, dtype=np.float64), 1.0, np.array(materials))
         model.add_entries(numbers, added, -1.0)
+
+
+def add_min_awards(
+    model: SourcingModel,
+    data: OfferData,
+    fixed_use: Mapping[int, bool] | None,
+    relax: bool = False,
+) -> None:
+    r"""x_o >= a_m D_m y_o for every offer o of a material m with a minimum award a_m: an offer
+    used at all supplies at least that share of the demand (x_o <= u_o y_o is `add_min_orders`'
+    row). With fixed choices, x_o >= a_m D_m for each offer used.
+
+    Relaxed: x_o - a_m D_m y_o + D_m e_m >= 0, the award lowered by a share e_m <= a_m priced 1.
+    """
+    problem = model.problem
+    materials = list(problem.materials.values())
+    award = np.array([m.min_award or 0.0 for m in materials], dtype=np.float64)
+    if not len(award) or not (award > 0).any():
+        return
+    switched = fixed_use is None
+    choices = model.used if fixed_use is None else fixed_use  # the same offers, in one order
+    offers = np.array([i for i in choices if award[data.material[i]] > 0], np.int64)
+    material = data.material[offers]
+    least = award[material] * data.demand[offers]
+    count = len(offers)
+    if switched:
+        used = np.array([model.used[i] for i in offers.tolist()], dtype=np.int64)
+        lower: np.ndarray | float = 0.0
+    else:  # x_o >= a_m D_m where used, x_o >= 0 (its bound already) where not
+        used = np.zeros(0, dtype=np.int64)
+        assert fixed_use is not None
+        lower = np.where([fixed_use[i] for i in offers.tolist()], least, 0.0)
+    numbers = model.add_rows(
+        "min_award",
+        lower,
+        INF,
+        np.tile(np.arange(count), 2) if switched else np.arange(count),
+        np.concatenate([model.quantity[offers], used]),
+        np.concatenate([np.ones(count), -least if switched else np.zeros(0)]),
+        material,
+        count,
+    )
+    names, suppliers = list(problem.materials), data.suppliers
+    model.limits.extend(
+        Limit(LimitKind.MIN_AWARD, names[m], suppliers[o], (o,), bound, row)
+        for o, m, bound, row in zip(
+            offers.tolist(), material.tolist(), least.tolist(), numbers.tolist(), strict=True
+        )
+    )
+    if relax and count:
+        owners = np.unique(material)
+        knobs = [material_knob(Lever.MIN_AWARDS, materials[m], "min_award") for m in owners]
+        columns = model.add_knobs(knobs, award[owners], 1.0, owners)
+        column_of = np.zeros(len(materials), dtype=np.int64)
+        column_of[owners] = columns
+        model.add_entries(numbers, column_of[material], data.demand[offers])
+
+
+def origin_pairs(
+    data: OfferData, wanted: np.ndarray
+) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The distinct (material, origin) pairs of the materials `wanted` (a bool per material) and
+    the offers of each: where production concentrates, each offer once, under its origin."""
+    offers = np.flatnonzero(wanted[data.material]) if len(wanted) else np.zeros(0, np.int64)
+    pairs, positions = _grouped(data.material[offers], data.origin[offers], len(data.countries))
+    return pairs, [offers[p].tolist() for p in positions]
+
+
+def add_min_countries(
+    model: SourcingModel,
+    data: OfferData,
+    fixed_plan: np.ndarray | None,
+    relax: bool = False,
+    gaps: bool = False,
+) -> None:
+    r"""sum_c z_mc >= K_m for a material m with min_countries K_m, z_mc in {0, 1} for each
+    country c some offer of m originates in, and sum_{o of m from origin c} x_o >= F_m z_mc:
+    at least K_m countries of origin each supply at least F_m = f D_m, f the Settings
+    country_floor (a 1e-5 share when f is 0). With a fixed plan, z_mc is fixed to whether c
+    supplies that much in it.
+
+    Relaxed: sum_c z_mc + e_m >= K_m, e_m <= K_m countries fewer priced 1 each. With `gaps`
+    (every elastic model), each row also has its gap g_m >= 0 in units of the material, a
+    country short counting as F_m: sum_c z_mc + g_m / F_m >= K_m, the last resort.
+    """
+    problem = model.problem
+    materials = list(problem.materials.values())
+    least = np.array([m.min_countries or 0 for m in materials], dtype=np.float64)
+    if not len(least) or not (least > 0).any():
+        return
+    floor = problem.settings.country_floor
+    pairs, offers_of = origin_pairs(data, least > 0)
+    material = np.array([m for m, _ in pairs], dtype=np.int64)
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    each = np.maximum(floor * demand, 1e-5 * np.maximum(demand, 1.0))  # a country supplies some
+    count = len(pairs)
+    if fixed_plan is None:
+        counts = model.add_columns("z", 0.0, 1.0, material, count, integer=True)
+    else:
+        supplied = np.array([fixed_plan[offers].sum() for offers in offers_of], np.float64)
+        reached = supplied >= each[material] - 1e-6 * np.maximum(1.0, demand[material])
+        counts = model.add_columns("z", reached.astype(float), reached.astype(float), material)
+    sizes = [len(offers) for offers in offers_of]
+    members = np.fromiter(itertools.chain.from_iterable(offers_of), np.int64, sum(sizes))
+    model.add_rows(
+        "country_floor",
+        0.0,
+        INF,
+        np.concatenate([np.repeat(np.arange(count), sizes), np.arange(count)]),
+        np.concatenate([model.quantity[members], counts]),
+        np.concatenate([np.ones(len(members)), -each[material]]),
+        material,
+        count,
+    )
+    owners = np.flatnonzero(least > 0)
+    row_of = np.zeros(len(materials), dtype=np.int64)
+    row_of[owners] = np.arange(len(owners))
+    numbers = model.add_rows(
+        "min_countries", least[owners], INF, row_of[material], counts, 1.0, owners, len(owners)
+    )
+    names = list(problem.materials)
+    for m, row in zip(owners.tolist(), numbers.tolist(), strict=True):
+        name = names[m]
+        offers = tuple(o.index for o in problem.offers_by_material[name])
+        model.limits.append(
+            Limit(LimitKind.MIN_COUNTRIES, name, name, offers, float(least[m]), row)
+        )
+    if relax:
+        knobs = [
+            material_knob(Lever.MIN_COUNTRIES, materials[m], "min_countries")
+            for m in owners.tolist()
+        ]
+        columns = model.add_knobs(knobs, least[owners], 1.0, owners)
+        model.add_entries(numbers, columns, 1.0)
+    if gaps:
+        columns = model.add_columns("gap", 0.0, INF, owners, len(owners))
+        model.add_entries(numbers, columns, 1 / each[owners])
+        model.gaps.extend(columns.tolist())
+        added = model.limits[-len(owners) :]
+        model.relaxation.update(zip((limit.name for limit in added), columns.tolist(), strict=True))
 
 
 def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:

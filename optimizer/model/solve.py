@@ -133,7 +133,8 @@ class Session:
         if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
             if model.used or self.matrix.integer.any():
                 fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
-                lp = build_model(self.problem, self.variant, fixed_use)
+                chosen = plan.in_offer_order(len(self.problem.offers))
+                lp = build_model(self.problem, self.variant, fixed_use, chosen)
                 remaining = max(self.time_limit - (time.perf_counter() - started), 1.0)
                 fixed = run_model(lp, self.solver, remaining, mip=False)
                 if fixed.status is SolveStatus.OPTIMAL:

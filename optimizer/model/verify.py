@@ -171,6 +171,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
             text = f"{int(used[m])} offers used, more than {spec.max_suppliers}"
             found.append((m, 6, 0, f"{names[m]}: {text}"))
 
+    found += _awards(problem, q, tol)
     problems = [text for *_, text in sorted(found)]
     cap = problem.settings.max_country_spend_share
     if cap is not None:
@@ -187,6 +188,42 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     if objective > plan.objective + TOLERANCE * max(1.0, abs(plan.objective)):
         problems.append(f"the plan costs {objective:g}, more than the solver's {plan.objective:g}")
     return problems
+
+
+def _awards(problem: Problem, q: np.ndarray, tol: np.ndarray) -> list[tuple[int, int, int, str]]:
+    """min_award: every offer used supplies at least its share of its material's demand;
+    min_countries: that many countries of origin (an offer counts under its origin, once) each
+    supply at least country_floor of the demand."""
+    found: list[tuple[int, int, int, str]] = []
+    data = problem.data
+    names = list(problem.materials)
+    materials = list(problem.materials.values())
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    award = np.array([m.min_award or 0.0 for m in materials], dtype=np.float64)
+    if len(award) and (award > 0).any():
+        least = (award * demand)[data.material]
+        below = (q > ZERO) & (q < least - tol[data.material])
+        for i in np.flatnonzero(below).tolist():
+            m = int(data.material[i])
+            supplier = problem.offers[i].supplier
+            text = f"{supplier} supplies {q[i]:g}, below the minimum award of {least[i]:g}"
+            found.append((m, 8, i, f"{names[m]}: {text}"))
+    counts = np.array([m.min_countries or 0 for m in materials], dtype=np.int64)
+    if len(counts) and (counts > 0).any():
+        floor = problem.settings.country_floor
+        width = max(len(data.countries), 1)
+        by_origin = np.bincount(
+            data.material * width + data.origin, weights=q, minlength=len(materials) * width
+        ).reshape(len(materials), width)
+        reach = (by_origin >= (floor * demand - tol)[:, None]) & (by_origin > ZERO)
+        enough = reach.sum(axis=1)
+        for m in np.flatnonzero(enough < counts).tolist():
+            text = (
+                f"{enough[m]} countries of origin supply at least {floor:.4g} of it, "
+                f"fewer than {counts[m]}"
+            )
+            found.append((m, 9, 0, f"{names[m]}: {text}"))
+    return found
 
 
 def _resilience(problem: Problem, plan: Plan, q: np.ndarray) -> list[str]:

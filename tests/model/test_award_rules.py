@@ -11,8 +11,10 @@ import pytest
 
 from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Problem
+from optimizer.contract.status import SolveStatus as Status
 from optimizer.insight.analysis import baseline_plan
 from optimizer.insight.report import OfferArrays, countries_table, materials_table
+from optimizer.model.solve import solve
 from optimizer.model.verify import verify
 from tests.model.test_model import (
     assert_plan,
@@ -175,3 +177,97 @@ def test_the_baseline_keeps_the_co2_cap() -> None:
     baseline = baseline_plan(problem, "highs", 30)
     assert baseline.plan is not None
     assert baseline.plan.quantities == pytest.approx({0: 37.5, 1: 62.5})
+
+
+# --- min_award -------------------------------------------------------------------------------
+
+
+@solver_param
+def test_min_award_keeps_small_awards_out(solver: str) -> None:
+    # A @10 (80), B @12 (25), C @15: cheapest A 80 + B 20 = 1040, but an offer used must supply
+    # 30: B (25 at most) can never be used, A 80 + C 20 neither: A 70 + C 30 = 700 + 450.
+    problem = with_material(
+        make_problem([offer("A", "X", 10, 80), offer("B", "Y", 12, 25), offer("C", "Z", 15)]),
+        min_award=0.3,
+    )
+    result = solved(problem, solver)
+    assert_plan(problem, result, {0: 70, 2: 30}, 1150)
+    table = binding(problem, result)
+    row = table[table["constraint"] == "min_award"].set_index("subject").loc["C"]
+    assert (row["limit"], row["value"]) == pytest.approx((30, 30))
+    assert "B" not in set(table[table["constraint"] == "min_award"]["subject"])
+
+
+def test_verify_checks_the_min_award() -> None:
+    problem = with_material(
+        make_problem([offer("A", "X", 10, 80), offer("B", "Y", 12, 25)]), min_award=0.3
+    )
+    assert verify(problem, plan_of(problem, {0: 80, 1: 20})) == [
+        "m: B supplies 20, below the minimum award of 30"
+    ]
+
+
+# --- min_countries ---------------------------------------------------------------------------
+
+
+def _four_origins(count: int) -> Problem:
+    """A China @10; B ships from Japan gallium first produced in China @11; C Korea @12; D India
+    @13; at least `count` countries of origin must each supply 20%."""
+    problem = make_problem(
+        [
+            offer("A", "China", 10),
+            offer("B", "Japan", 11, origin="China"),
+            offer("C", "Korea", 12),
+            offer("D", "India", 13),
+        ],
+        country_floor=0.2,
+    )
+    return with_material(problem, min_countries=count)
+
+
+@solver_param
+@pytest.mark.parametrize(
+    ("count", "quantities", "cost"),
+    [
+        (1, {0: 100}, 1000),
+        (2, {0: 80, 2: 20}, 1040),  # B is Chinese by origin: Korea's 20 @12 it is
+        (3, {0: 60, 2: 20, 3: 20}, 1100),
+    ],
+)
+def test_min_countries_counts_origins(
+    solver: str, count: int, quantities: dict[int, float], cost: float
+) -> None:
+    problem = _four_origins(count)
+    result = solved(problem, solver)
+    assert_plan(problem, result, quantities, cost)
+    if count > 1:
+        row = binding(problem, result).set_index("constraint").loc["min_countries"]
+        assert (row["limit"], row["value"]) == (count, count)
+
+
+@solver_param
+def test_min_countries_beyond_the_origins_is_infeasible(solver: str) -> None:
+    assert solve(_four_origins(4), solver, 30).status is Status.INFEASIBLE
+
+
+def test_verify_checks_min_countries() -> None:
+    problem = _four_origins(2)
+    assert verify(problem, plan_of(problem, {0: 80, 1: 20})) == [
+        "m: 1 countries of origin supply at least 0.2 of it, fewer than 2"
+    ]
+
+
+@solver_param
+def test_the_baseline_drops_min_countries_and_keeps_min_award(solver: str) -> None:
+    problem = with_material(_four_origins(3), min_award=0.3)
+    baseline = baseline_plan(problem, solver, 30)
+    assert baseline.plan is not None
+    assert baseline.plan.quantities == pytest.approx({0: 100, 1: 0, 2: 0, 3: 0})
+    problem = with_material(
+        make_problem([offer("A", "X", 10, 80), offer("B", "Y", 12, 25), offer("C", "Z", 15)]),
+        min_award=0.3,
+        min_countries=3,
+    )
+    baseline = baseline_plan(problem, solver, 30)
+    assert baseline.plan is not None
+    assert baseline.plan.quantities == pytest.approx({0: 70, 1: 0, 2: 30})
