@@ -137,7 +137,7 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
         m.max_suppliers is not None or m.whole for m in problem.materials.values()
     )
     kept = any(m.max_avg_co2 is not None or m.min_award for m in problem.materials.values())
-    if integer or kept:  # not only the cheapest offers first
+    if integer or kept or problem.tiered:  # not only the cheapest offers first
         return solve(problem, solver, time_limit, BASELINE, duals=False)
     started = time.perf_counter()
     penalty = problem.settings.shortfall_penalty

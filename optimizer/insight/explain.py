@@ -430,8 +430,9 @@ def _largest_spend_share(scope: Problem, plan: Plan) -> float:
     data = scope.data
     q = plan.in_offer_order(len(scope.offers))
     counted, country = data.counted()
-    spend = np.bincount(country, weights=(data.landed * q)[counted], minlength=len(data.countries))
-    total = float(data.landed @ q)
+    landed = scope.landed_paid(q)
+    spend = np.bincount(country, weights=(landed * q)[counted], minlength=len(data.countries))
+    total = float(landed @ q)
     return float(spend.max()) / total if total > 0 else 0.0
 
 
@@ -624,7 +625,7 @@ def _objectives(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[st
     reserved = plan.reserved_in_offer_order(len(problem.offers))
     count = len(problem.materials)
     paid = (
-        data.landed * q
+        problem.landed_paid(q) * q
         + data.fixed_cost * (q > ZERO)
         + np.nan_to_num(data.reserve_price) * reserved
     )

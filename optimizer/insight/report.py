@@ -53,6 +53,9 @@ ALLOCATION_COLUMNS = [
     "freight",
     "risk",
     "fixed_cost",
+    "origin",
+    "tier",
+    "co2",
 ]
 MATERIALS_COLUMNS = [
     "material",
@@ -532,7 +535,14 @@ def allocation_table(
     # the offers' own fields, in one pass over them (each read once, far apart in memory)
     chosen = map(attrgetter(*OFFER_FIELDS), map(problem.offers.__getitem__, used.tolist()))
     supplier, unit_price, tariff, freight = list(zip(*chosen, strict=True)) or [()] * 4
-    material, quantity, landed = data.material[used], x[used], data.landed[used]
+    material, quantity, landed = data.material[used], x[used], problem.landed_paid(x)[used]
+    price = np.array(unit_price, dtype=np.float64)
+    tier = problem.tiers_reached(x)[used]
+    if problem.tiered:  # the average unit price paid, before tariff and freight
+        tiered = tier > 0
+        price[tiered] = (landed[tiered] - np.array(freight)[tiered]) / (
+            1 + np.array(tariff)[tiered]
+        )
     columns = [
         _names(offers.materials, material),
         list(supplier),
@@ -542,11 +552,14 @@ def allocation_table(
         landed,
         quantity * landed,
         reserved[used],
-        np.array(unit_price, dtype=np.float64),
+        price,
         np.array(tariff, dtype=np.float64),
         np.array(freight, dtype=np.float64),
         data.risk[used],
         data.fixed_cost[used],
+        _names(data.countries, data.origin[used]),
+        np.where(tier > 0, tier, np.nan),
+        data.co2[used],
     ]
     return pd.DataFrame(dict(zip(ALLOCATION_COLUMNS, columns, strict=True)))
 
@@ -577,7 +590,7 @@ def materials_table(
         offers.demand,
         offers.per_material(x),
         [plan.shortfall.get(name, 0.0) for name in offers.materials],
-        _material_cost(offers, x) + _resilience_cost(problem, plan, offers),
+        _material_cost(problem, offers, x) + _resilience_cost(problem, plan, offers),
         _average_risk(offers, x),
         amounts.hhi(offers),
         before.hhi(offers) if before is not None else nothing,
@@ -592,7 +605,7 @@ def materials_table(
     if current is not None:
         now = offers.of_plan(current)
         columns += [
-            _material_cost(offers, now),
+            _material_cost(problem, offers, now),
             _average_risk(offers, now),
             CountryAmounts.of(offers, now, by_origin=True).hhi(offers),
         ]
@@ -600,10 +613,11 @@ def materials_table(
     return pd.DataFrame(dict(zip(names, columns, strict=True)))
 
 
-def _material_cost(offers: OfferArrays, x: np.ndarray) -> np.ndarray:
-    """Landed cost plus the fixed costs of the offers used, per material."""
-    data = offers.data
-    return offers.per_material(x * data.landed + np.where(x > ZERO, data.fixed_cost, 0.0))
+def _material_cost(problem: Problem, offers: OfferArrays, x: np.ndarray) -> np.ndarray:
+    """Landed cost (as paid, price tiers and all) plus the fixed costs of the offers used, per
+    material."""
+    paid = x * problem.landed_paid(x)
+    return offers.per_material(paid + np.where(x > ZERO, offers.data.fixed_cost, 0.0))
 
 
 def _resilience_cost(problem: Problem, plan: Plan, offers: OfferArrays) -> np.ndarray:
@@ -769,8 +783,9 @@ def constraints_table(
         value[counted] = _countries_reached(problem, x, [limits[k] for k in counted.tolist()])
     share = np.where(spend_cap, bound, np.nan)
     if spend_cap.any():  # bound: a share of the total spend
-        bound = np.where(spend_cap, bound * float(data.landed @ x), bound)
-        value = np.where(spend_cap, total(data.landed * x), value)
+        landed = problem.landed_paid(x)
+        bound = np.where(spend_cap, bound * float(landed @ x), bound)
+        value = np.where(spend_cap, total(landed * x), value)
     slack = np.where(floor, value - bound, bound - value)
     slack = np.where(award & (value <= ZERO), np.inf, slack)  # an offer not used: no award
     kept = np.flatnonzero(slack <= BINDING * np.maximum(1.0, np.abs(bound)))

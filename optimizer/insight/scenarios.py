@@ -44,6 +44,7 @@ def disrupted(problem: Problem, scenario: Scenario) -> Problem:
         changes = {
             "capacity": capacity * capacity_factor,
             "unit_price": offer.unit_price * price_factor,
+            "tiers": tuple((start, price * price_factor) for start, price in offer.tiers),
         }
         offers.append(offer.model_copy(update=changes))
     settings = problem.settings.model_copy(update={"survive": ()})

@@ -47,6 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from optimizer.contract import rules
 from optimizer.contract.disruptions import Losses, capacity, losses, required
 from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Material, OfferData, Problem
@@ -286,6 +287,9 @@ class SourcingModel:
     stock: dict[str, int] = field(default_factory=dict)  # material -> column of a_m
     reserved_total: dict[int, int] = field(default_factory=dict)  # material number -> R_m
     used: dict[int, int] = field(default_factory=dict)  # offer index -> column of y_o
+    tier_offer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    tier_column: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # w_ok
+    tier_landed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # l_ok of each w_ok
     total_spend: int | None = None
     limits: list[Limit] = field(default_factory=list)
     demand: dict[str, int] = field(default_factory=dict)  # material -> row
@@ -487,6 +491,7 @@ def build_model(
     add_quantities(model, data, fixed_use, variant.elastic)
     add_reserves(model, data, Lever.STOCK in relax)
     add_use_decisions(model, data, fixed_use)
+    add_price_tiers(model, data, fixed_plan)
     add_demand(model, data)
     add_capacity_limits(model, data, Lever.CAPACITY in relax)
     if Family.SUPPLIER_CAPS not in variant.without:
@@ -656,6 +661,138 @@ def add_use_decisions(
         offers = np.array(needs)
         columns = model.add_columns("y", 0.0, 1.0, data.material[offers], integer=True)
         model.used = dict(zip(needs, columns.tolist(), strict=True))
+
+
+def add_price_tiers(model: SourcingModel, data: OfferData, fixed_plan: np.ndarray | None) -> None:
+    r"""The price tiers of an offer o (contract, section Price tiers): tier k from b_k (b_0 = 0
+    < b_1 < ... ; those above u_o cannot be reached and are left out) at landed unit cost
+    l_ok, non-increasing in k. x_o = sum_k w_ok, w_ok >= 0 priced l_ok (x_o itself then priced
+    only its risk); z_ok in {0, 1} for k >= 1, b_T = u_o for the last tier T:
+
+    all_units (the quantity w_ok sits in the one tier reached, at that tier's price):
+        w_o0 + b_1 sum_{k>=1} z_ok <= b_1,  sum_{k>=1} z_ok <= 1,
+        b_k z_ok <= w_ok <= b_{k+1} z_ok  (k >= 1)
+    incremental (segment k holds the units from b_k to b_{k+1}, filled in order):
+        0 <= w_ok <= b_{k+1} - b_k,  w_o,k-1 >= (b_k - b_{k-1}) z_ok,  w_ok <= (b_{k+1} - b_k) z_ok
+
+    At b_{k+1} both tiers hold the quantity; the lower price wins, as the contract wants. Only
+    offers with tiers get w and z. With a fixed plan, each z_ok is fixed to the tier reached.
+    """
+    problem = model.problem
+    offers = [i for i in problem.tiered if model.upper[i] > 0]
+    if not offers:
+        return
+    incremental = problem.settings.discount == "incremental"
+    tier_offer, starts, landed, ends = [], [], [], []
+    for i in offers:
+        offer = problem.offers[i]
+        most = float(model.upper[i])
+        kept = [(b, p) for b, p in offer.tiers if b <= most]
+        bounds = [*(b for b, _ in kept[1:]), most]
+        for (b, p), end in zip(kept, bounds, strict=True):
+            tier_offer.append(i)
+            starts.append(b)
+            ends.append(end)
+            landed.append(rules.landed_unit_cost(p, offer.tariff, offer.freight))
+    tier = np.array(tier_offer, dtype=np.int64)
+    start = np.array(starts, dtype=np.float64)
+    end = np.array(ends, dtype=np.float64)
+    first = np.r_[True, tier[1:] != tier[:-1]]  # the first tier of each offer (b = 0)
+    material = data.material[tier]
+    width = end - start
+    columns = model.add_columns("w", 0.0, width if incremental else end, material, len(tier))
+    model.tier_offer, model.tier_column = tier, columns
+    model.tier_landed = np.array(landed, dtype=np.float64)
+    rest = np.flatnonzero(~first)  # tiers k >= 1: their z_ok
+    if fixed_plan is None:
+        z = model.add_columns("tier", 0.0, 1.0, material[rest], len(rest), integer=True)
+    else:
+        bought = fixed_plan[tier[rest]]
+        slack = 1e-9 * np.maximum(1.0, bought)
+        if incremental:
+            on = bought > start[rest] + slack
+        else:  # the highest tier whose start the quantity reaches
+            reach = bought >= start[rest] - slack
+            last = np.r_[tier[rest][1:] != tier[rest][:-1], True]
+            higher = np.zeros(len(rest), dtype=bool)  # a later tier of the same offer reached
+            for k in range(len(rest) - 2, -1, -1):
+                higher[k] = not last[k] and (reach[k + 1] or higher[k + 1])
+            on = reach & ~higher
+        value = on.astype(np.float64)
+        z = model.add_columns("tier", value, value, material[rest], len(rest))
+    count = len(offers)
+    number = {i: k for k, i in enumerate(offers)}
+    owner = np.array([number[i] for i in tier.tolist()], dtype=np.int64)
+    model.add_rows(  # x_o - sum_k w_ok = 0
+        "tiers",
+        0.0,
+        0.0,
+        np.concatenate([np.arange(count), owner]),
+        np.concatenate([model.quantity[np.array(offers)], columns]),
+        np.concatenate([np.ones(count), -np.ones(len(tier))]),
+        data.material[np.array(offers)],
+        count,
+    )
+    size = len(rest)
+    if incremental:
+        model.add_rows(  # w_o,k-1 - (b_k - b_{k-1}) z_ok >= 0
+            "tier_full",
+            0.0,
+            INF,
+            np.tile(np.arange(size), 2),
+            np.concatenate([columns[rest - 1], z]),
+            np.concatenate([np.ones(size), -width[rest - 1]]),
+            material[rest],
+            size,
+        )
+        model.add_rows(  # w_ok - (b_{k+1} - b_k) z_ok <= 0
+            "tier_open",
+            -INF,
+            0.0,
+            np.tile(np.arange(size), 2),
+            np.concatenate([columns[rest], z]),
+            np.concatenate([np.ones(size), -width[rest]]),
+            material[rest],
+            size,
+        )
+        return
+    model.add_rows(  # b_k z_ok <= w_ok <= b_{k+1} z_ok
+        "tier_from",
+        0.0,
+        INF,
+        np.tile(np.arange(size), 2),
+        np.concatenate([columns[rest], z]),
+        np.concatenate([np.ones(size), -start[rest]]),
+        material[rest],
+        size,
+    )
+    model.add_rows(
+        "tier_to",
+        -INF,
+        0.0,
+        np.tile(np.arange(size), 2),
+        np.concatenate([columns[rest], z]),
+        np.concatenate([np.ones(size), -end[rest]]),
+        material[rest],
+        size,
+    )
+    base = np.flatnonzero(first)
+    base_of = np.full(len(problem.offers), -1, dtype=np.int64)
+    base_of[tier[base]] = np.arange(count)
+    row = base_of[tier[rest]]
+    model.add_rows(  # w_o0 + b_1 sum_{k>=1} z_ok <= b_1
+        "tier_base",
+        -INF,
+        end[base],
+        np.concatenate([np.arange(count), row]),
+        np.concatenate([columns[base], z]),
+        np.concatenate([np.ones(count), end[base][row]]),
+        material[base],
+        count,
+    )
+    model.add_rows(  # sum_{k>=1} z_ok <= 1
+        "tier_one", -INF, 1.0, row, z, 1.0, material[base], count
+    )
 
 
 def add_demand(model: SourcingModel, data: OfferData) -> None:
@@ -1092,9 +1229,23 @@ def add_co2_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> 
         model.add_entries(numbers, columns, -demand)
 
 
+def spend_terms(model: SourcingModel, data: OfferData) -> tuple[np.ndarray, ...]:
+    """The spend of each offer as terms (offer, column, landed unit cost): l_o x_o, or for an
+    offer with price tiers l_ok w_ok for each of its tiers."""
+    plain = np.ones(len(data.material), dtype=bool)
+    plain[model.tier_offer] = False
+    offers = np.flatnonzero(plain)
+    return (
+        np.concatenate([offers, model.tier_offer]),
+        np.concatenate([model.quantity[offers], model.tier_column]),
+        np.concatenate([data.landed[offers], model.tier_landed]),
+    )
+
+
 def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""sum_{o from c} l_o x_o <= S t for every country c (the offers that ship from c or
-    originate in it); t = sum_o l_o x_o is the total spend.
+    originate in it); t = sum_o l_o x_o is the total spend (for an offer with price tiers, l_o
+    x_o reads sum_k l_ok w_ok).
 
     Relaxed: sum_{o from c} l_o x_o - S t - E <= 0 with one E >= 0 in money, priced
     1/(total demand x average landed cost); the cap the plan needs is its largest country's
@@ -1105,26 +1256,31 @@ def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -
     if cap is None or cap >= FULL_SHARE:
         return
     total = model.total_spend = int(model.add_columns("t", 0.0, INF, -1, 1)[0])
-    offers = len(problem.offers)
+    offer, column, landed = spend_terms(model, data)
     model.add_rows(
         "total_spend",
         0.0,
         0.0,
-        np.zeros(offers + 1, np.int64),
-        np.append(model.quantity, total),
-        np.append(data.landed, -1.0),
+        np.zeros(len(column) + 1, np.int64),
+        np.append(column, total),
+        np.append(landed, -1.0),
         -1,
         1,
     )
     count = len(data.countries)
     counted, country = data.counted()
+    # each term of an offer under each country it counts toward
+    term_of = np.argsort(offer, kind="stable")
+    starts = np.searchsorted(offer[term_of], np.arange(len(data.material) + 1))
+    sizes = starts[counted + 1] - starts[counted]
+    terms = term_of[_ranges(starts[counted], sizes)]
     numbers = model.add_rows(
         "spend_cap",
         -INF,
         0.0,
-        np.concatenate([country, np.arange(count)]),
-        np.concatenate([model.quantity[counted], np.full(count, total)]),
-        np.concatenate([data.landed[counted], np.full(count, -cap)]),
+        np.concatenate([np.repeat(country, sizes), np.arange(count)]),
+        np.concatenate([column[terms], np.full(count, total)]),
+        np.concatenate([landed[terms], np.full(count, -cap)]),
         -1,
         count,
     )
@@ -1504,7 +1660,8 @@ def add_min_countries(
 
 def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:
     r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m + sum_o p_o v_o
-    + sum_m k_m a_m."""
+    + sum_m k_m a_m, an offer with price tiers priced by its tiers' columns: l_o x_o there reads
+    sum_k l_ok w_ok (`add_price_tiers`)."""
     model.set_cost(*objective_costs(model, data, risk_price))
 
 
@@ -1514,15 +1671,21 @@ def objective_costs(
     """The columns `set_objective` prices, and their prices."""
     problem = model.problem
     penalty = problem.settings.shortfall_penalty or 0.0
+    landed = data.landed
+    if len(model.tier_offer):  # priced by their tiers' columns instead
+        landed = landed.copy()
+        landed[model.tier_offer] = 0.0
     columns = [
         model.quantity,
+        model.tier_column,
         list(model.used.values()),
         list(model.shortfall.values()),
         model.reserve,
         list(model.stock.values()),
     ]
     costs = [
-        data.landed + risk_price * data.risk,
+        landed + risk_price * data.risk,
+        model.tier_landed,
         [problem.offers[i].fixed_cost or 0.0 for i in model.used],
         [penalty] * len(model.shortfall),
         data.reserve_price[model.reservable],

@@ -25,7 +25,7 @@ def plan_cost(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> floa
     already at hand."""
     data = problem.data
     q = _quantities(problem, plan) if q is None else q
-    bought = float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
+    bought = float(problem.landed_paid(q) @ q + data.fixed_cost[q > ZERO].sum())
     return bought + reserve_cost(problem, plan) + stock_cost(problem, plan)
 
 
@@ -175,7 +175,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     problems = [text for *_, text in sorted(found)]
     cap = problem.settings.max_country_spend_share
     if cap is not None:
-        landed = problem.data.landed
+        landed = problem.landed_paid(q)
         spend = np.bincount(country, weights=(landed * q)[counted], minlength=len(countries))
         total = float(landed @ q)
         for c, amount in enumerate(spend.tolist()):

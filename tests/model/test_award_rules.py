@@ -13,7 +13,12 @@ from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Problem
 from optimizer.contract.status import SolveStatus as Status
 from optimizer.insight.analysis import baseline_plan
-from optimizer.insight.report import OfferArrays, countries_table, materials_table
+from optimizer.insight.report import (
+    OfferArrays,
+    allocation_table,
+    countries_table,
+    materials_table,
+)
 from optimizer.model.solve import solve
 from optimizer.model.verify import verify
 from tests.model.test_model import (
@@ -271,3 +276,137 @@ def test_the_baseline_drops_min_countries_and_keeps_min_award(solver: str) -> No
     baseline = baseline_plan(problem, solver, 30)
     assert baseline.plan is not None
     assert baseline.plan.quantities == pytest.approx({0: 70, 1: 0, 2: 30})
+
+
+# --- price tiers -----------------------------------------------------------------------------
+
+TIERS = ((0.0, 10.0), (100.0, 9.0), (200.0, 8.0))  # A: 10 a unit, 9 from 100, 8 from 200
+
+
+def _tiered(
+    demand: float, discount: str, b_capacity: float | None = None, **fields: Any
+) -> Problem:
+    """A with TIERS; B at 9.5 flat."""
+    return make_problem(
+        [
+            offer("A", "X", 10, tiers=TIERS, **fields),
+            offer("B", "Y", 9.5, b_capacity),
+        ],
+        demand,
+        discount=discount,
+    )
+
+
+@solver_param
+@pytest.mark.parametrize(
+    ("demand", "quantities", "cost", "tier"),
+    [
+        (100, {0: 100}, 900, 2),  # exactly at tier_from 100: 9 on all 100 (B: 950)
+        (99, {1: 99}, 940.5, None),  # just below: A 990, B 940.5
+        (150, {0: 150}, 1350, 2),  # A 150 @9 beats B 1425 and A 100 + B 50 = 1375
+        (200, {0: 200}, 1600, 3),  # exactly at 200: 8 on all
+    ],
+)
+def test_all_units_tiers(
+    solver: str, demand: float, quantities: dict[int, float], cost: float, tier: int | None
+) -> None:
+    problem = _tiered(demand, "all_units")
+    result = solved(problem, solver)
+    assert_plan(problem, result, quantities, cost)
+    table = allocation_table(problem, result.plan).set_index("supplier")
+    if tier is not None:
+        assert table.loc["A", "tier"] == tier
+        assert table.loc["A", "landed_unit_cost"] == pytest.approx(cost / demand)
+        assert table.loc["A", "cost"] == pytest.approx(cost)
+        assert table.loc["A", "unit_price"] == pytest.approx(cost / demand)
+
+
+@solver_param
+@pytest.mark.parametrize(
+    ("demand", "b_capacity", "quantities", "cost", "tier"),
+    [
+        (100, None, {1: 100}, 950, None),  # A's first 100 cost 10 each: B 950
+        (150, None, {1: 150}, 1425, None),  # A 1000 + 450 = 1450 > B 1425
+        (300, None, {0: 300}, 2700, 3),  # A 1000 + 900 + 800 = 2700 < B 2850
+        (200, 50.0, {0: 200}, 1900, 2),  # exactly at 200: A 1900 (tier 2, none at 8 yet)
+    ],
+)
+def test_incremental_tiers(
+    solver: str,
+    demand: float,
+    b_capacity: float | None,
+    quantities: dict[int, float],
+    cost: float,
+    tier: int | None,
+) -> None:
+    problem = _tiered(demand, "incremental", b_capacity)
+    result = solved(problem, solver)
+    assert_plan(problem, result, quantities, cost)
+    if tier is not None:
+        table = allocation_table(problem, result.plan).set_index("supplier")
+        assert table.loc["A", "tier"] == tier
+        assert table.loc["A", "landed_unit_cost"] == pytest.approx(cost / demand)
+
+
+@solver_param
+def test_all_units_against_incremental_on_the_same_offers(solver: str) -> None:
+    # Demand 200, B 50 at most @9.5. All-units: A 200 @8 = 1600. Incremental: A 200 costs
+    # 1000 + 900 = 1900, A 150 + B 50 = 1450 + 475 = 1925: A 200 = 1900.
+    all_units = _tiered(200, "all_units", 50.0)
+    incremental = _tiered(200, "incremental", 50.0)
+    assert_plan(all_units, solved(all_units, solver), {0: 200}, 1600)
+    assert_plan(incremental, solved(incremental, solver), {0: 200}, 1900)
+
+
+@solver_param
+def test_tiers_with_tariff_and_freight(solver: str) -> None:
+    # A's landed cost: 10 x 1.1 + 1 = 12, 9 x 1.1 + 1 = 10.9 from 100; B 11.5: A 100 = 1090.
+    problem = _tiered(100, "all_units", tariff=0.1, freight=1.0)
+    problem = problem.replace(
+        offers=[problem.offers[0], problem.offers[1].model_copy(update={"unit_price": 11.5})]
+    )
+    assert_plan(problem, solved(problem, solver), {0: 100}, 1090)
+
+
+@solver_param
+def test_a_tier_beyond_the_capacity_is_never_reached(solver: str) -> None:
+    # A holds 150: its tier from 200 is out of reach; A 150 @9 + B 50 @9.5 = 1825.
+    problem = _tiered(200, "all_units", capacity=150.0)
+    assert_plan(problem, solved(problem, solver), {0: 150, 1: 50}, 1825)
+
+
+@solver_param
+def test_tiers_under_a_country_cap_and_per_material(solver: str) -> None:
+    # Two materials apart (an integer model, solved one material at a time). m1: every country
+    # at most 60%, so A stays below its tier from 100: A 40 @10 + B 60 @9.5 = 970 (A 60 + B 40
+    # costs 980). m2: A 100 @9 = 900.
+    problem = make_problem(
+        [
+            offer("A", "X", 10, tiers=TIERS, material="m1"),
+            offer("B", "Y", 9.5, material="m1"),
+            offer("A", "X", 10, tiers=TIERS, material="m2"),
+            offer("B", "Y", 9.5, material="m2"),
+        ],
+        {"m1": {"quantity": 100, "max_country_share": 0.6}, "m2": 100},
+    )
+    assert_plan(problem, solved(problem, solver), {0: 40, 1: 60, 2: 100}, 970 + 900)
+
+
+@solver_param
+def test_tiers_under_a_spend_cap(solver: str) -> None:
+    # Spend in X at most 50%: A (X) all-units, B (Y) 9.5. A 100 @9 spends 900: not allowed
+    # alone. A a + B b = 100 with spend_A <= spend_B: A below 100 pays 10: 10 a <= 9.5 b,
+    # a = 48.72, cost 2 x 487.18 = 974.36; A 100 at 9 would need B to spend 900 as well.
+    problem = _tiered(100, "all_units")
+    problem = problem.replace(
+        settings=problem.settings.model_copy(update={"max_country_spend_share": 0.5})
+    )
+    a = 950 / 19.5
+    assert_plan(problem, solved(problem, solver), {0: a, 1: 100 - a}, 20 * a)
+
+
+def test_verify_prices_tiers_by_the_contract() -> None:
+    problem = _tiered(100, "incremental")
+    # A 100 costs 1000 incremental: a solver's claim of 900 fails the check
+    plan = Plan({0: 100.0, 1: 0.0}, {"m": 0.0}, 900.0, array=np.array([100.0, 0.0]))
+    assert verify(problem, plan) == ["the plan costs 1000, more than the solver's 900"]
