@@ -4,6 +4,8 @@ minimum number of countries and price tiers (all-units and incremental)."""
 
 from __future__ import annotations
 
+import itertools
+import random
 from typing import Any
 
 import numpy as np
@@ -410,3 +412,115 @@ def test_verify_prices_tiers_by_the_contract() -> None:
     # A 100 costs 1000 incremental: a solver's claim of 900 fails the check
     plan = Plan({0: 100.0, 1: 0.0}, {"m": 0.0}, 900.0, array=np.array([100.0, 0.0]))
     assert verify(problem, plan) == ["the plan costs 1000, more than the solver's 900"]
+
+
+# --- random tiered models against an independent formulation ---------------------------------
+
+
+def random_tiered_problem(seed: int) -> Problem:
+    """One material, two to four offers, some with two or three price tiers, capacities,
+    origins, a country cap and sometimes an average-CO2 cap."""
+    rng = random.Random(seed)
+    pick = rng.choice
+    offers = []
+    for j in range(pick([2, 3, 4])):
+        price = float(pick([10, 11, 12]))
+        tiers: tuple[tuple[float, float], ...] = ()
+        if pick([True, True, False]):
+            steps = sorted(rng.sample([20.0, 40.0, 50.0, 70.0], pick([1, 2])))
+            prices = [price]
+            for _ in steps:
+                prices.append(prices[-1] - pick([0.5, 1.0, 2.0]))
+            tiers = tuple(zip([0.0, *steps], prices, strict=True))
+        offers.append(
+            offer(
+                f"S{j}",
+                pick(["China", "Japan", "Korea"]),
+                price,
+                pick([None, 30.0, 60.0, 90.0]),
+                origin=pick([None, None, "China"]),
+                tiers=tiers,
+                tariff=pick([0.0, 0.1]),
+                freight=pick([0.0, 0.5]),
+                co2=float(pick([1, 3, 6])),
+            )
+        )
+    problem = make_problem(
+        offers,
+        float(pick([60, 80, 100])),
+        max_country_share=pick([1.0, 0.6, 0.8]),
+        discount=pick(["all_units", "incremental"]),
+    )
+    if pick([False, True]):
+        problem = with_material(problem, max_avg_co2=4.0)
+    return problem
+
+
+def independent_tiered_optimum(problem: Problem) -> float | None:
+    """The cheapest plan, every offer's tier (the highest it reaches) chosen by enumeration and
+    each choice a linear program (scipy), written from the contract: all-units, quantity in
+    [b_k, b_k+1] at price p_k; incremental, the units below b_k at their tiers' prices and the
+    rest at p_k."""
+    from scipy.optimize import linprog
+
+    offers = problem.offers
+    material = problem.materials["m"]
+    demand = material.quantity
+    incremental = problem.settings.discount == "incremental"
+    choices = [range(max(len(o.tiers), 1)) for o in offers]
+    best = None
+    countries = {c for o in offers for c in (o.country, o.origin) if c}
+    for choice in itertools.product(*choices):
+        cost, constant, lower, upper = [], 0.0, [], []
+        for o, k in zip(offers, choice, strict=True):
+            tiers = o.tiers or ((0.0, o.unit_price),)
+            most = min(o.capacity if o.capacity is not None else demand, demand)
+            start = tiers[k][0]
+            end = tiers[k + 1][0] if k + 1 < len(tiers) else most
+            if start > most:
+                break
+            landed = [p * (1 + o.tariff) + o.freight for _, p in tiers]
+            cost.append(landed[k])
+            lower.append(start)
+            upper.append(min(end, most))
+            if incremental:  # the units below b_k at the lower tiers' prices
+                constant += (
+                    sum(landed[j] * (tiers[j + 1][0] - tiers[j][0]) for j in range(k))
+                    - landed[k] * start
+                )
+        else:
+            rows, bounds = [], []
+            for country in countries:
+                rows.append([1.0 if country in (o.country, o.origin) else 0.0 for o in offers])
+                bounds.append(material.max_country_share * demand)
+            if material.max_avg_co2 is not None:
+                rows.append([(o.co2 or 0.0) - material.max_avg_co2 for o in offers])
+                bounds.append(0.0)
+            done = linprog(
+                cost,
+                A_ub=np.array(rows),
+                b_ub=np.array(bounds),
+                A_eq=np.ones((1, len(offers))),
+                b_eq=[demand],
+                bounds=list(zip(lower, upper, strict=True)),
+                method="highs",
+            )
+            if done.status == 0:
+                value = float(done.fun) + constant
+                best = value if best is None else min(best, value)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_tiered_model_matches_an_independent_formulation(seed: int) -> None:
+    problem = random_tiered_problem(seed)
+    reference = independent_tiered_optimum(problem)
+    for solver in ("highs", "cbc"):
+        result = solve(problem, solver, 30)
+        if reference is None:
+            assert result.status is Status.INFEASIBLE, solver
+            continue
+        assert result.status is Status.OPTIMAL, (solver, result.message)
+        assert result.plan is not None
+        assert verify(problem, result.plan) == []
+        assert result.plan.objective == pytest.approx(reference, rel=1e-6, abs=1e-6), solver
