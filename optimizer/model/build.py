@@ -491,7 +491,7 @@ def build_model(
     add_quantities(model, data, fixed_use, variant.elastic)
     add_reserves(model, data, Lever.STOCK in relax)
     add_use_decisions(model, data, fixed_use)
-    add_price_tiers(model, data, fixed_plan)
+    add_price_tiers(model, data, fixed_plan, _most_bought(model, data, variant))
     add_demand(model, data)
     add_capacity_limits(model, data, Lever.CAPACITY in relax)
     if Family.SUPPLIER_CAPS not in variant.without:
@@ -663,7 +663,26 @@ def add_use_decisions(
         model.used = dict(zip(needs, columns.tolist(), strict=True))
 
 
-def add_price_tiers(model: SourcingModel, data: OfferData, fixed_plan: np.ndarray | None) -> None:
+def _most_bought(model: SourcingModel, data: OfferData, variant: Variant) -> np.ndarray:
+    """The most each offer can supply under the caps of one offer alone that this model keeps
+    fixed: u_o, its supplier cap and the caps of its country and its origin (the relaxation of
+    price tiers is the tighter for it)."""
+    most = model.upper.copy()
+    if not len(most):
+        return most
+    materials = list(model.problem.materials.values())
+    if Family.SUPPLIER_CAPS not in variant.without and Lever.SUPPLIER_CAPS not in variant.relax:
+        share = np.array([m.max_supplier_share for m in materials], dtype=np.float64)
+        most = np.minimum(most, share[data.material] * data.demand)
+    if Family.COUNTRY_CAPS not in variant.without and Lever.COUNTRY_CAPS not in variant.relax:
+        for place in (data.country, data.origin):
+            most = np.minimum(most, data.country_cap(data.material, place) * data.demand)
+    return most
+
+
+def add_price_tiers(
+    model: SourcingModel, data: OfferData, fixed_plan: np.ndarray | None, most: np.ndarray
+) -> None:
     r"""The price tiers of an offer o (contract, section Price tiers): tier k from b_k (b_0 = 0
     < b_1 < ... ; those above u_o cannot be reached and are left out) at landed unit cost
     l_ok, non-increasing in k. x_o = sum_k w_ok, w_ok >= 0 priced l_ok (x_o itself then priced
@@ -677,18 +696,21 @@ def add_price_tiers(model: SourcingModel, data: OfferData, fixed_plan: np.ndarra
 
     At b_{k+1} both tiers hold the quantity; the lower price wins, as the contract wants. Only
     offers with tiers get w and z. With a fixed plan, each z_ok is fixed to the tier reached.
+    u_o here is `most`: also below the offer's supplier cap and its countries' caps where the
+    model keeps them (no plan buys more; the linear relaxation is the tighter, so that more
+    materials need no branching).
     """
     problem = model.problem
-    offers = [i for i in problem.tiered if model.upper[i] > 0]
+    offers = [i for i in problem.tiered if most[i] > 0]
     if not offers:
         return
     incremental = problem.settings.discount == "incremental"
     tier_offer, starts, landed, ends = [], [], [], []
     for i in offers:
         offer = problem.offers[i]
-        most = float(model.upper[i])
-        kept = [(b, p) for b, p in offer.tiers if b <= most]
-        bounds = [*(b for b, _ in kept[1:]), most]
+        reach = float(most[i])
+        kept = [(b, p) for b, p in offer.tiers if b <= reach]
+        bounds = [*(b for b, _ in kept[1:]), reach]
         for (b, p), end in zip(kept, bounds, strict=True):
             tier_offer.append(i)
             starts.append(b)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 SOLVERS = ("highs", "cbc")
 MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
+WHOLE = 1e-7  # an integer column of a relaxation this close to a whole number is one
 
 
 @dataclass(frozen=True)
@@ -305,13 +306,35 @@ def _run_parts(
 ) -> Solution:
     """Solve each material's integer sub-model within what is left of the time limit; the whole
     is optimal only if every part is, and has a plan only if every part has one. (Its duals
-    come from the linear model with the choices fixed, so none are kept here.)"""
+    come from the linear model with the choices fixed, so none are kept here.)
+
+    The linear relaxation of the whole model is solved first: a part whose integer columns it
+    leaves whole is already an optimum of that part (no integer plan costs less than the
+    relaxation), so only the other parts are solved as integer programs; a relaxation with no
+    plan means no part-by-part plan either."""
     started = time.perf_counter()
     values = np.zeros(matrix.columns)
-    objective, proven = matrix.offset, True
+    proven = True
     words: list[str] = []
     gaps: list[float] = []
     nodes: list[int] = []
+    relaxed = run_matrix(matrix, solver, time_limit, mip=False)
+    if relaxed.status is SolveStatus.INFEASIBLE:
+        return relaxed
+    if relaxed.status is SolveStatus.OPTIMAL and relaxed.values is not None:
+        integer = np.flatnonzero(matrix.integer)
+        found = relaxed.values[integer]
+        whole = np.round(found)
+        apart = np.abs(found - whole) > WHOLE
+        column_part = np.full(matrix.columns, -1, dtype=np.int64)
+        for number, (columns, _) in enumerate(parts):
+            column_part[columns] = number
+        fractional = np.zeros(len(parts), dtype=bool)
+        fractional[column_part[integer[apart]]] = True
+        values = relaxed.values.copy()
+        values[integer] = whole  # the parts solved again overwrite theirs
+        words.append(relaxed.solver_status)
+        parts = [part for part, again in zip(parts, fractional.tolist(), strict=True) if again]
     for columns, rows in parts:
         remaining = time_limit - (time.perf_counter() - started)
         part = (
@@ -326,7 +349,6 @@ def _run_parts(
                 return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
             return part
         values[columns] = part.values
-        objective += part.objective
         proven = proven and part.status is SolveStatus.OPTIMAL
         words.append(part.solver_status)
         gaps += [] if part.mip_gap is None else [part.mip_gap]
@@ -336,6 +358,7 @@ def _run_parts(
         "mip_gap": max(gaps) if gaps else None,
         "nodes": sum(nodes) if nodes else None,
     }
+    objective = float(matrix.cost @ values) + matrix.offset
     if not proven:
         message = _not_proven(time_limit)
         return Solution(SolveStatus.TIME_LIMIT, message, values, objective, **account)
