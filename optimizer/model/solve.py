@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 SOLVERS = ("highs", "cbc")
 MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
 WHOLE = 1e-7  # an integer column of a relaxation this close to a whole number is one
+PARTS_TOGETHER = 16  # materials solved in one integer program
 
 
 @dataclass(frozen=True)
@@ -304,9 +305,10 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
 def _run_parts(
     matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
 ) -> Solution:
-    """Solve each material's integer sub-model within what is left of the time limit; the whole
-    is optimal only if every part is, and has a plan only if every part has one. (Its duals
-    come from the linear model with the choices fixed, so none are kept here.)
+    """Solve each material's integer sub-model (several at a time: `_together`) within what is
+    left of the time limit; the whole is optimal only if every part is, and has a plan only if
+    every part has one. (Its duals come from the linear model with the choices fixed, so none
+    are kept here.)
 
     The linear relaxation of the whole model is solved first: a part whose integer columns it
     leaves whole is already an optimum of that part (no integer plan costs less than the
@@ -335,7 +337,7 @@ def _run_parts(
         values[integer] = whole  # the parts solved again overwrite theirs
         words.append(relaxed.solver_status)
         parts = [part for part, again in zip(parts, fractional.tolist(), strict=True) if again]
-    for columns, rows in parts:
+    for columns, rows in _together(parts):
         remaining = time_limit - (time.perf_counter() - started)
         part = (
             run_matrix(_part(matrix, columns, rows), solver, remaining)
@@ -363,6 +365,21 @@ def _run_parts(
         message = _not_proven(time_limit)
         return Solution(SolveStatus.TIME_LIMIT, message, values, objective, **account)
     return Solution(SolveStatus.OPTIMAL, "", values, objective, **account)
+
+
+def _together(
+    parts: list[tuple[np.ndarray, np.ndarray]],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The parts in groups of up to PARTS_TOGETHER, each solved as one integer program: a
+    solver's work per program outweighs that of a small part, and separate parts stay separate
+    within a program (its root alone settles most of them)."""
+    return [
+        (
+            np.concatenate([columns for columns, _ in parts[k : k + PARTS_TOGETHER]]),
+            np.concatenate([rows for _, rows in parts[k : k + PARTS_TOGETHER]]),
+        )
+        for k in range(0, len(parts), PARTS_TOGETHER)
+    ]
 
 
 def _not_proven(time_limit: float) -> str:

@@ -12,15 +12,18 @@ import numpy as np
 import pytest
 
 from optimizer.contract.plan import Plan
-from optimizer.contract.problem import Problem
+from optimizer.contract.problem import Disruption, Problem, Scenario
 from optimizer.contract.status import SolveStatus as Status
 from optimizer.insight.analysis import baseline_plan
+from optimizer.insight.overview import FAMILY_WORDS
 from optimizer.insight.report import (
     OfferArrays,
     allocation_table,
     countries_table,
     materials_table,
 )
+from optimizer.insight.scenarios import disrupted, run_scenario
+from optimizer.model.build import Family
 from optimizer.model.solve import solve
 from optimizer.model.verify import verify
 from tests.model.test_model import (
@@ -524,3 +527,29 @@ def test_random_tiered_model_matches_an_independent_formulation(seed: int) -> No
         assert result.plan is not None
         assert verify(problem, result.plan) == []
         assert result.plan.objective == pytest.approx(reference, rel=1e-6, abs=1e-6), solver
+
+
+@solver_param
+def test_a_scenario_price_factor_scales_every_tier(solver: str) -> None:
+    # A's prices rise by a half in the scenario: 15, 13.5 from 100, 12 from 200; B @9.5 wins.
+    problem = _tiered(200, "all_units")
+    spike = Scenario(
+        name="spike",
+        disruptions=[
+            Disruption(
+                country=None,
+                supplier="A",
+                material=None,
+                capacity_factor=1.0,
+                price_factor=1.5,
+            )
+        ],
+    )
+    hit = disrupted(problem, spike)
+    assert hit.offers[0].tiers == ((0.0, 15.0), (100.0, 13.5), (200.0, 12.0))
+    outcome = run_scenario(problem, spike, None, None, solver, 30)
+    assert outcome.total_cost == pytest.approx(1900)  # B 200 @9.5
+
+
+def test_every_family_has_words_in_the_overview() -> None:
+    assert {str(family) for family in Family} <= set(FAMILY_WORDS)
