@@ -92,9 +92,10 @@ def measure(path: Path, out_dir: Path) -> dict[str, Any]:
     """One run in a fresh process."""
     command = [sys.executable, __file__, "--run", str(path), "--out", str(out_dir)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise RuntimeError(done.stderr)
-    return json.loads(done.stdout.splitlines()[-1])
+    lines = done.stdout.splitlines()
+    if done.returncode or not lines:
+        raise RuntimeError(f"exit {done.returncode}: {done.stderr[-2000:]}")
+    return json.loads(lines[-1])
 
 
 def main() -> None:

@@ -710,7 +710,10 @@ def add_price_tiers(
         offer = problem.offers[i]
         reach = float(most[i])
         kept = [(b, p) for b, p in offer.tiers if b <= reach]
-        bounds = [*(b for b, _ in kept[1:]), reach]
+        # with the tiers fixed (for the duals), the last one open up to the demand: a cap or a
+        # capacity that binds is then x_o's bound or row alone, and has its shadow price
+        last = reach if fixed_plan is None else max(reach, float(data.demand[i]))
+        bounds = [*(b for b, _ in kept[1:]), last]
         for (b, p), end in zip(kept, bounds, strict=True):
             tier_offer.append(i)
             starts.append(b)

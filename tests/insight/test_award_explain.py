@@ -176,3 +176,24 @@ def test_property_printed_advice_gives_a_plan(
     monkeypatch.setattr(explain_tests, "FALLING", (*FALLING, "min_award", "min_countries"))
     for seed in _infeasible_seeds(count):
         check_advice(random_award_problem(seed), solver)
+
+
+@solver_param
+@pytest.mark.parametrize(("discount", "cost"), [("all_units", "990"), ("incremental", "1,030")])
+def test_capacity_advice_is_priced_by_the_tiers(solver: str, discount: str, cost: str) -> None:
+    # A: 10, 9 from 40, 50 at most; B 12, 30 at most; 80 of 100. A raised to 70: all-units
+    # 70 x 9 + 30 x 12 = 990; incremental 40 x 10 + 30 x 9 + 360 = 1,030.
+    problem = award_problem(
+        [offer("A", "X", 10, 50, tiers=((0.0, 10.0), (40.0, 9.0))), offer("B", "Y", 12, 30)],
+        {"Ga": {"quantity": 100}},
+        discount=discount,
+    )
+    assert explained(problem, solver) == [
+        (
+            "Demand",
+            "B2",
+            "Ga: demand 100, at most 80 can be sourced within the limits. Holding it back: the "
+            "capacity of A (50) and B (30). To make a plan possible: raise the capacity of A "
+            f"(Offers!E2) from 50 to 70 (then Ga costs {cost}).",
+        )
+    ]
