@@ -553,3 +553,20 @@ def test_a_scenario_price_factor_scales_every_tier(solver: str) -> None:
 
 def test_every_family_has_words_in_the_overview() -> None:
     assert {str(family) for family in Family} <= set(FAMILY_WORDS)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_award_models_solvers_agree(seed: int) -> None:
+    """Origins, CO2 caps, minimum awards and country counts: HiGHS and CBC find the same optimum
+    (or both none), and each plan passes the check."""
+    from tests.insight.test_award_explain import random_award_problem
+
+    problem = random_award_problem(seed)
+    results = [solve(problem, solver, 30) for solver in ("highs", "cbc")]
+    assert results[0].status is results[1].status, [r.message for r in results]
+    if results[0].status is Status.OPTIMAL:
+        for result in results:
+            assert result.plan is not None
+            assert verify(problem, result.plan) == []
+        objectives = [r.plan.objective for r in results if r.plan is not None]
+        assert objectives[0] == pytest.approx(objectives[1], rel=1e-6, abs=1e-6)
