@@ -50,6 +50,7 @@ SOLVERS = ("highs", "cbc")
 MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
 WHOLE = 1e-7  # an integer column of a relaxation this close to a whole number is one
 PARTS_TOGETHER = 16  # materials solved in one integer program
+RELAXED_TOGETHER = 100  # materials in one linear relaxation (a whole large one is far slower)
 
 
 @dataclass(frozen=True)
@@ -225,11 +226,47 @@ def run_model(
     """Solve `model` once. An integer model whose materials share no limit is solved one
     material at a time."""
     matrix = matrix if matrix is not None else model.matrix()
-    if mip and matrix.integer.any() and len(model.problem.materials) > 1:
+    integer = mip and bool(matrix.integer.any())
+    materials = len(model.problem.materials)
+    if (integer and materials > 1) or (not mip and materials > RELAXED_TOGETHER):
         parts = _by_material(model, matrix)
-        if parts is not None:
+        if parts is not None and integer:
             return _run_parts(matrix, parts, solver, time_limit)
+        if parts is not None:
+            return _run_linear_parts(matrix, parts, solver, time_limit)
     return run_matrix(matrix, solver, time_limit, mip)
+
+
+def _run_linear_parts(
+    matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
+) -> Solution:
+    """The linear program (integrality dropped) of many materials, RELAXED_TOGETHER materials
+    at a time: the parts share no row, so their values and duals are the whole's, and many
+    small programs solve far faster than one large one (the linear model of a solved integer
+    model, for its duals)."""
+    started = time.perf_counter()
+    values = np.zeros(matrix.columns)
+    row_duals: np.ndarray | None = np.zeros(matrix.rows)
+    col_duals: np.ndarray | None = np.zeros(matrix.columns)
+    for columns, rows in _together(parts, RELAXED_TOGETHER):
+        remaining = time_limit - (time.perf_counter() - started)
+        part = (
+            run_matrix(_part(matrix, columns, rows), solver, remaining, mip=False)
+            if remaining > 0
+            else Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
+        )
+        if part.status is not SolveStatus.OPTIMAL or part.values is None:
+            return replace(part, values=None, row_duals=None, col_duals=None)
+        values[columns] = part.values
+        if part.row_duals is None or part.col_duals is None:
+            row_duals = col_duals = None
+        elif row_duals is not None and col_duals is not None:
+            row_duals[rows] = part.row_duals
+            col_duals[columns] = part.col_duals
+    objective = float(matrix.cost @ values) + matrix.offset
+    return Solution(
+        SolveStatus.OPTIMAL, "", values, objective, row_duals, col_duals, solver_status="Optimal"
+    )
 
 
 def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
@@ -310,33 +347,41 @@ def _run_parts(
     every part has one. (Its duals come from the linear model with the choices fixed, so none
     are kept here.)
 
-    The linear relaxation of the whole model is solved first: a part whose integer columns it
-    leaves whole is already an optimum of that part (no integer plan costs less than the
-    relaxation), so only the other parts are solved as integer programs; a relaxation with no
-    plan means no part-by-part plan either."""
+    The linear relaxation is solved first (RELAXED_TOGETHER materials at a time): a part whose
+    integer columns it leaves whole is already an optimum of that part (no integer plan costs
+    less than the relaxation), so only the other parts are solved as integer programs; a
+    relaxation with no plan means no plan at all."""
     started = time.perf_counter()
     values = np.zeros(matrix.columns)
     proven = True
     words: list[str] = []
     gaps: list[float] = []
     nodes: list[int] = []
-    relaxed = run_matrix(matrix, solver, time_limit, mip=False)
-    if relaxed.status is SolveStatus.INFEASIBLE:
-        return relaxed
-    if relaxed.status is SolveStatus.OPTIMAL and relaxed.values is not None:
-        integer = np.flatnonzero(matrix.integer)
+    column_part = np.full(matrix.columns, -1, dtype=np.int64)
+    for number, (columns, _) in enumerate(parts):
+        column_part[columns] = number
+    again = np.zeros(len(parts), dtype=bool)  # the parts left to solve as integer programs
+    for first in range(0, len(parts), RELAXED_TOGETHER):
+        columns, rows = _together(parts[first : first + RELAXED_TOGETHER], RELAXED_TOGETHER)[0]
+        remaining = time_limit - (time.perf_counter() - started)
+        relaxed = (
+            run_matrix(_part(matrix, columns, rows), solver, remaining, mip=False)
+            if remaining > 0
+            else Solution(SolveStatus.TIME_LIMIT)
+        )
+        if relaxed.status is SolveStatus.INFEASIBLE:
+            return relaxed
+        if relaxed.status is not SolveStatus.OPTIMAL or relaxed.values is None:
+            again[first : first + RELAXED_TOGETHER] = True
+            continue
+        integer = matrix.integer[columns]
         found = relaxed.values[integer]
         whole = np.round(found)
-        apart = np.abs(found - whole) > WHOLE
-        column_part = np.full(matrix.columns, -1, dtype=np.int64)
-        for number, (columns, _) in enumerate(parts):
-            column_part[columns] = number
-        fractional = np.zeros(len(parts), dtype=bool)
-        fractional[column_part[integer[apart]]] = True
-        values = relaxed.values.copy()
-        values[integer] = whole  # the parts solved again overwrite theirs
+        values[columns] = relaxed.values
+        values[columns[integer]] = whole  # the parts solved again overwrite theirs
+        again[column_part[columns[integer][np.abs(found - whole) > WHOLE]]] = True
         words.append(relaxed.solver_status)
-        parts = [part for part, again in zip(parts, fractional.tolist(), strict=True) if again]
+    parts = [part for part, left in zip(parts, again.tolist(), strict=True) if left]
     for columns, rows in _together(parts):
         remaining = time_limit - (time.perf_counter() - started)
         part = (
@@ -368,17 +413,18 @@ def _run_parts(
 
 
 def _together(
-    parts: list[tuple[np.ndarray, np.ndarray]],
+    parts: list[tuple[np.ndarray, np.ndarray]], size: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The parts in groups of up to PARTS_TOGETHER, each solved as one integer program: a
+    """The parts in groups of up to `size` (PARTS_TOGETHER), each solved as one program: a
     solver's work per program outweighs that of a small part, and separate parts stay separate
-    within a program (its root alone settles most of them)."""
+    within a program (an integer program's root alone settles most of them)."""
+    size = size or PARTS_TOGETHER
     return [
         (
-            np.concatenate([columns for columns, _ in parts[k : k + PARTS_TOGETHER]]),
-            np.concatenate([rows for _, rows in parts[k : k + PARTS_TOGETHER]]),
+            np.concatenate([columns for columns, _ in parts[k : k + size]]),
+            np.concatenate([rows for _, rows in parts[k : k + size]]),
         )
-        for k in range(0, len(parts), PARTS_TOGETHER)
+        for k in range(0, len(parts), size)
     ]
 
 
