@@ -101,6 +101,7 @@ class Country(Row):
     group: str | None
     risk: float | None = None  # the Countries sheet's risk score, for governance-weighted HHI
     row: int = 0  # Excel row in the Countries sheet
+    embargo: bool = False  # no offer from or originating in it may be used
 
 
 class Group(Row):
@@ -202,6 +203,36 @@ class Problem(BaseModel):
             )
         )
 
+    @cached_property
+    def tiered(self) -> list[int]:
+        """The indices of the offers with price tiers."""
+        return [o.index for o in self.offers if len(o.tiers) > 1]
+
+    def landed_paid(self, quantities: np.ndarray) -> np.ndarray:
+        """Each offer's landed unit cost as paid for `quantities` (by offer index): its landed
+        unit cost, or for an offer with price tiers the average over the units bought
+        (`rules.tiered_unit_price`), tariff and freight added as for any price."""
+        landed = self.data.landed
+        if not self.tiered:
+            return landed
+        paid = landed.copy()
+        discount = self.settings.discount
+        for i in self.tiered:
+            offer = self.offers[i]
+            price = rules.tiered_unit_price(float(quantities[i]), offer.tiers, discount)
+            paid[i] = rules.landed_unit_cost(price, offer.tariff, offer.freight)
+        return paid
+
+    def tiers_reached(self, quantities: np.ndarray) -> np.ndarray:
+        """Each offer's price tier reached for `quantities`, counting from 1 (0 for an offer
+        without tiers)."""
+        reached = np.zeros(len(self.offers), dtype=np.int64)
+        discount = self.settings.discount
+        for i in self.tiered:
+            starts = [start for start, _ in self.offers[i].tiers]
+            reached[i] = rules.tier_reached(float(quantities[i]), starts, discount) + 1
+        return reached
+
     def group_of(self, country: str) -> str | None:
         entry = self.countries.get(country)
         return entry.group if entry is not None and entry.group in self.groups else None
@@ -272,6 +303,16 @@ class OfferData(NamedTuple):
     def country_cap(self, material: np.ndarray, country: np.ndarray) -> np.ndarray:
         """The cap on each (material number, country number)'s share (`rules.country_cap`)."""
         return rules.country_cap(self.material_cap[material], self.own_cap[country])
+
+    def counted(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (offer, country) pairs of every country rule (contract, section Origin): each
+        offer under the country it ships from and, when different, under its origin."""
+        offers = np.arange(len(self.material))
+        other = np.flatnonzero(self.origin != self.country)
+        return (
+            np.concatenate([offers, other]),
+            np.concatenate([self.country, self.origin[other]]),
+        )
 
     @classmethod
     def of(cls, problem: Problem) -> OfferData:

@@ -4,6 +4,8 @@ them. Each works on one value or on arrays of them (numpy broadcasting); NaN mea
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -45,3 +47,31 @@ def offer_risk(own: Values, country: Values, origin: Values) -> Values:
     origin's (a blank one does not count); NaN when none is known (it then counts as 0, with a
     warning)."""
     return np.where(np.isnan(own), np.fmax(country, origin), own)
+
+
+def tier_reached(quantity: float, starts: Sequence[float], discount: str) -> int:
+    """The price tier (counting from 0) an offer's total `quantity` reaches, its tiers starting
+    at `starts` (ascending, the first 0): the highest whose tier_from it is at or above (within
+    1e-9 of it); with `incremental`, the highest it buys any unit in (strictly above its
+    tier_from), 0 when it buys nothing."""
+    slack = 1e-9 * max(1.0, abs(quantity))
+    if discount == "incremental":
+        return max(0, sum(1 for start in starts if quantity > start + slack) - 1)
+    return max(0, sum(1 for start in starts if quantity >= start - slack) - 1)
+
+
+def tiered_unit_price(
+    quantity: float, tiers: Sequence[tuple[float, float]], discount: str
+) -> float:
+    """The average unit price paid for `quantity` of an offer with price tiers
+    `(tier_from, unit_price)` (ascending, the first from 0; contract, section Price tiers):
+    `all_units`, the price of the tier reached on every unit; `incremental`, each tier's price
+    on the units from its tier_from up to the next tier's. The first tier's price at 0."""
+    starts = [start for start, _ in tiers]
+    if discount != "incremental" or quantity <= 0:
+        return tiers[tier_reached(quantity, starts, discount)][1]
+    paid = 0.0
+    for k, (start, price) in enumerate(tiers):
+        end = tiers[k + 1][0] if k + 1 < len(tiers) else math.inf
+        paid += price * max(0.0, min(quantity, end) - start)
+    return paid / quantity

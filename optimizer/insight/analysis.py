@@ -127,15 +127,17 @@ def scenario_reference(problem: Problem, result: SolveResult, analysis: Analysis
 
 
 def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResult:
-    """The cheapest plan with every share, group and risk limit removed and no risk price.
+    """The cheapest plan with every share, group and risk limit removed and no risk price (it
+    keeps the limits the contract keeps in the baseline: `BASELINE`).
 
-    Without minimum orders, fixed costs or supplier counts that plan needs no solver: each
+    Without minimum orders, fixed costs, supplier counts or CO2 caps that plan needs no solver: each
     material is bought from its cheapest offers first, up to their capacity, and whatever a
     shortfall penalty makes cheaper is left unmet."""
     integer = any(o.min_order or o.fixed_cost for o in problem.offers) or any(
         m.max_suppliers is not None or m.whole for m in problem.materials.values()
     )
-    if integer:
+    kept = any(m.max_avg_co2 is not None or m.min_award for m in problem.materials.values())
+    if integer or kept or problem.tiered:  # not only the cheapest offers first
         return solve(problem, solver, time_limit, BASELINE, duals=False)
     started = time.perf_counter()
     penalty = problem.settings.shortfall_penalty
@@ -275,7 +277,7 @@ def _point(
         result.status,
         plan_cost(problem, plan),
         worst([average_risk(problem, plan, m) for m in problem.materials]),
-        worst([hhi(country_amounts(problem, plan, m)) for m in problem.materials]),
+        worst([hhi(country_amounts(problem, plan, m, True)) for m in problem.materials]),
         base_plan,
         plan.objective,
         sum(plan.shortfall.values()),

@@ -54,6 +54,8 @@ FLOORS = {  # values that relax as they fall
     ("Offers", "min_order"),
     ("Demand", "min_cover"),
     ("Settings", "min_cover"),
+    ("Demand", "min_award"),
+    ("Demand", "min_countries"),
 }
 Cell = tuple[str, str, str]  # contract sheet, column (or setting), subject
 
@@ -202,7 +204,11 @@ def _short(problem: Problem, reach: SolveResult) -> dict[str, tuple[float, dict[
     return short
 
 
-GAPPED = (LimitKind.GROUP_MIN, LimitKind.COVER)  # limits with a gap in an elastic model
+GAPPED = (
+    LimitKind.GROUP_MIN,
+    LimitKind.COVER,
+    LimitKind.MIN_COUNTRIES,
+)  # limits with a gap in an elastic model
 
 
 def _tiny(problem: Problem, material: str) -> float:
@@ -345,12 +351,17 @@ def _change(
         new = max(_down(old - moved, _quantity_steps(old - moved), quantity), 0.0)
     elif column == "max_suppliers":
         new = old + math.ceil(moved - SLACK)
+    elif column == "min_countries":
+        new = max(old - math.ceil(moved - SLACK), 0)
     elif column == "max_avg_risk":
         average = _average_risk(scope, plan, knob.material)
         new = min(_up(average, AMOUNTS, 100 * SLACK), 100.0)
+    elif column == "max_avg_co2":
+        average = _average_of(scope, plan, knob.material, np.nan_to_num(scope.data.co2))
+        new = _up(average, AMOUNTS, max(old, 1.0) * SLACK)
     elif column == "max_country_spend_share":
         new = min(_up(_largest_spend_share(scope, plan), SHARES, SLACK), 1.0)
-    elif column in ("min_share", "min_cover"):
+    elif column in ("min_share", "min_cover", "min_award"):
         new = max(_down(old - moved, SHARES, SLACK), 0.0)
     else:
         new = min(_up(old + moved, SHARES, SLACK), 1.0)
@@ -407,19 +418,26 @@ def _quantity_steps(value: float) -> float:
 
 def _average_risk(scope: Problem, plan: Plan, material: str) -> float:
     """The quantity-weighted average risk of `material` in the plan: the cap the plan needs."""
+    return _average_of(scope, plan, material, scope.data.risk)
+
+
+def _average_of(scope: Problem, plan: Plan, material: str, values: np.ndarray) -> float:
+    """The quantity-weighted average of `values` (one per offer) over `material`'s supply."""
     data = scope.data
     q = plan.in_offer_order(len(scope.offers))
     mine = data.material == list(scope.materials).index(material)
     supplied = float(q[mine].sum())
-    return float(data.risk[mine] @ q[mine]) / supplied if supplied > ZERO else 0.0
+    return float(values[mine] @ q[mine]) / supplied if supplied > ZERO else 0.0
 
 
 def _largest_spend_share(scope: Problem, plan: Plan) -> float:
     """The largest country's share of the plan's total spend: the cap the plan needs."""
     data = scope.data
     q = plan.in_offer_order(len(scope.offers))
-    spend = np.bincount(data.country, weights=data.landed * q, minlength=len(data.countries))
-    total = float(spend.sum())
+    counted, country = data.counted()
+    landed = scope.landed_paid(q)
+    spend = np.bincount(country, weights=(landed * q)[counted], minlength=len(data.countries))
+    total = float(landed @ q)
     return float(spend.max()) / total if total > 0 else 0.0
 
 
@@ -569,8 +587,9 @@ def _touching(
     by_group: dict[str, set[str]] = defaultdict(set)
     for name in materials:
         for offer in problem.offers_by_material[name]:
-            by_country[offer.country].add(name)
-            by_group[problem.group_of(offer.country) or ""].add(name)
+            for country in {offer.country, offer.origin or offer.country}:
+                by_country[country].add(name)
+                by_group[problem.group_of(country) or ""].add(name)
     for change in changes:
         match change.sheet, change.column:
             case "Offers", _:
@@ -611,7 +630,7 @@ def _objectives(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[st
     reserved = plan.reserved_in_offer_order(len(problem.offers))
     count = len(problem.materials)
     paid = (
-        data.landed * q
+        problem.landed_paid(q) * q
         + data.fixed_cost * (q > ZERO)
         + np.nan_to_num(data.reserve_price) * reserved
     )
@@ -683,6 +702,8 @@ def _blockers(
     covers = [limit for limit in gaps if limit.kind is LimitKind.COVER]
     binding = [limit for limit in held if limit.kind is LimitKind.COVER and limit not in covers]
     found += _covers(problem, name, covers, binding, *solving)
+    if any(limit.kind is LimitKind.MIN_COUNTRIES for limit in gaps):
+        found.append(_too_few_countries(problem, name))
     found += _holding_back(problem, reach, held, name, skip_floors=bool(floors))
     assert reach.plan is not None
     q = reach.plan.in_offer_order(len(problem.offers))
@@ -702,7 +723,64 @@ def _blockers(
             )
         )
     found += _minimum_orders(problem, name)
+    found += _minimum_awards(problem, name)
     return found
+
+
+def _minimum_awards(problem: Problem, name: str) -> list[Blocker]:
+    """The offers that can never supply the material's minimum award (capacity, their supplier
+    cap and their countries' caps), listed at the award's cell."""
+    material = problem.materials[name]
+    if not material.min_award:
+        return []
+    demand = material.quantity
+    least = material.min_award * demand
+    short = []
+    for offer in problem.offers_by_material[name]:
+        if offer.embargoed:
+            continue
+        most = min(
+            float(problem.data.upper[offer.index]),
+            material.max_supplier_share * demand,
+            problem.country_cap(name, offer.country) * demand,
+            problem.country_cap(name, offer.origin or offer.country) * demand,
+        )
+        if least > most + _tiny(problem, name):
+            short.append(f"{offer.supplier} ({amount(most)})")
+    if not short:
+        return []
+    sheet, cell = _where(problem, Change("Demand", "min_award", name, 0, 0))
+    share = f"{percent(material.min_award)}, {amount(least)}{_at(sheet, cell)}"
+    return [
+        Blocker(
+            f"the minimum award ({share}) is more than {_listed(short)} can supply", sheet, cell
+        )
+    ]
+
+
+def _too_few_countries(problem: Problem, name: str) -> Blocker:
+    """A material whose min_countries the least-shortfall plan cannot reach: how many countries
+    it needs, at what share, and how many its offers come from."""
+    material = problem.materials[name]
+    sheet, cell = _where(problem, Change("Demand", "min_countries", name, 0, 0))
+    origins = {o.origin or o.country for o in problem.offers_by_material[name] if not o.embargoed}
+    floor, count = problem.settings.country_floor, material.min_countries or 0
+    why = (
+        f"its usable offers originate in {_counted(len(origins), 'country', 'countries')}"
+        if len(origins) < count
+        else f"within the other limits fewer than {count} can supply that much"
+    )
+    return Blocker(
+        f"at least {count} countries of origin must each supply {percent(floor)} of it"
+        f"{_paren(sheet, cell)}, but {why}",
+        sheet,
+        cell,
+        alone=True,
+    )
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}" if count else f"no {one}"
 
 
 def _covers(
@@ -787,7 +865,9 @@ def _embargoes(problem: Problem, name: str) -> list[Blocker]:
     for offer in offers:
         if offer.embargoed:
             most = min(float(problem.data.capacity[offer.index]), demand)
-            barred[offer.country].append(f"{offer.supplier} ({amount(most)})")
+            barring = [c for c in (offer.country, offer.origin) if c and _embargoed(problem, c)]
+            country = barring[0] if barring else offer.country
+            barred[country].append(f"{offer.supplier} ({amount(most)})")
     where = {country: _embargo_where(problem, country) for country in barred}
     if barred and sum(map(len, barred.values())) == len(offers):
         places = _listed([f"{country}{_paren(*where[country])}" for country in barred])
@@ -801,6 +881,11 @@ def _embargoes(problem: Problem, name: str) -> list[Blocker]:
         )
         for country, suppliers in barred.items()
     ]
+
+
+def _embargoed(problem: Problem, country: str) -> bool:
+    entry = problem.countries.get(country)
+    return entry is not None and entry.embargo
 
 
 def _embargo_where(problem: Problem, country: str) -> tuple[str, str]:
@@ -846,6 +931,13 @@ def _holding_back(
             case LimitKind.RISK_CAP:
                 where = _material_cap_where(problem, material, "max_avg_risk")
                 text, figure = f"average risk capped at {amount(bound)}", ""
+            case LimitKind.MIN_AWARD:
+                where = _material_cap_where(problem, material, "min_award")
+                share = percent(bound / demand)
+                text, figure = f"{subject}, if used, must supply at least {share}", amount(bound)
+            case LimitKind.CO2_CAP:
+                where = _material_cap_where(problem, material, "max_avg_co2")
+                text, figure = f"average CO2 capped at {amount(bound)} per unit", ""
             case LimitKind.SPEND_CAP:
                 where = _where(problem, _setting("max_country_spend_share"))
                 text, figure = f"{subject} capped at {percent(bound)} of total spend", ""
@@ -885,6 +977,7 @@ def _minimum_orders(problem: Problem, name: str) -> list[Blocker]:
             float(problem.data.upper[offer.index]),
             material.max_supplier_share * demand,
             problem.country_cap(name, offer.country) * demand,
+            problem.country_cap(name, offer.origin or offer.country) * demand,
         )
         if most > _tiny(problem, name) and minimum > most + _tiny(problem, name):
             # (an offer that may supply nothing is held back by what says so, not its minimum)
@@ -1053,6 +1146,13 @@ def _change_text(problem: Problem, change: Change, row: str) -> str:
             return f"raise the average-risk cap{of}{at} from {amount(old)} to {amount(new)}"
         case "Settings", "max_avg_risk":
             return f"raise the default average-risk cap{at} from {amount(old)} to {amount(new)}"
+        case "Demand", "min_award":
+            return f"lower the share an offer used must supply{of}{at} {shares}"
+        case "Demand", "min_countries":
+            numbers = f"from {old:g} to {new:g}"
+            return f"lower the number of countries that must each supply{of}{at} {numbers}"
+        case "Demand", "max_avg_co2":
+            return f"raise the average-CO2 cap{of}{at} from {amount(old)} to {amount(new)}"
         case "Demand", "max_country_share":
             return f"raise the cap on any one country's share{of}{at} {shares}"
         case "Settings", "max_country_share":

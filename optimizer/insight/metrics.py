@@ -8,12 +8,21 @@ from optimizer.contract.plan import ZERO, Plan
 from optimizer.contract.problem import Problem
 
 
-def country_amounts(problem: Problem, plan: Plan, material: str) -> dict[str, float]:
-    """Quantity supplied by each country that supplies anything, in offer order."""
+def country_amounts(
+    problem: Problem, plan: Plan, material: str, by_origin: bool = False
+) -> dict[str, float]:
+    """Quantity supplied by each country that supplies anything, in offer order: an offer counts
+    toward its country and its origin, as every country rule counts it, or (`by_origin`, where
+    production concentrates, for the HHI) once, under its origin."""
     amounts: dict[str, float] = defaultdict(float)
     for offer in problem.offers_by_material[material]:
-        if plan.quantities[offer.index] > ZERO:
-            amounts[offer.country] += plan.quantities[offer.index]
+        quantity = plan.quantities[offer.index]
+        if quantity > ZERO:
+            origin = offer.origin or offer.country
+            if not by_origin:
+                amounts[offer.country] += quantity
+            if by_origin or origin != offer.country:
+                amounts[origin] += quantity
     return dict(amounts)
 
 

@@ -30,6 +30,9 @@ FAMILY_WORDS = {  # a family of limits (Limits cost): "<subject> X: without <the
     "risk caps": ("The average-risk caps cost", "them"),
     "spend caps": ("The cap on a country's share of spend costs", "it"),
     "cover": ("Withstanding the disruptions of survive costs", "it"),
+    "co2 caps": ("The average-CO2 caps cost", "them"),
+    "minimum awards": ("The minimum award of an offer used costs", "it"),
+    "country counts": ("Requiring min_countries countries of origin costs", "it"),
 }
 MATERIALS_SHOWN = 12  # the largest by spend; the rest summed on one line
 FAMILIES_SHOWN = 3
@@ -65,7 +68,7 @@ def overview_table(
             )
         )
     if problem is not None and plans.get("plan") is not None:
-        lines += _costs(summary, currency)
+        lines += _costs(summary, currency, _kept_by_baseline(problem))
         lines += _materials(problem, tables, plans)
         lines += _limits(tables, currency)
     if scenarios:
@@ -171,15 +174,24 @@ def _number(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _costs(summary: dict[str, object], currency: str | None) -> list[Line]:
+def _kept_by_baseline(problem: Problem) -> str:
+    """What still holds in the plan without the diversification limits, in words."""
+    materials = problem.materials.values()
+    kept = ["capacities", "embargoes", "minimum orders"]
+    if any(m.min_award for m in materials):
+        kept.append("minimum awards")
+    if any(m.max_avg_co2 is not None for m in materials):
+        kept.append("CO2 caps")
+    if problem.tiered:
+        kept.append("price tiers")
+    return f"{', '.join(kept[:-1])} and {kept[-1]} still hold"
+
+
+def _costs(summary: dict[str, object], currency: str | None, kept: str) -> list[Line]:
     lines: list[Line] = [("heading", "What it costs")]
     figures = [
         ("Total cost of the plan", "total_cost", ""),
-        (
-            "Cheapest plan without diversification limits",
-            "baseline_cost",
-            "capacities, embargoes and minimum orders still hold",
-        ),
+        ("Cheapest plan without diversification limits", "baseline_cost", kept),
         ("Premium for diversifying", "diversification_premium", ""),
         ("Today's purchases", "current_cost", "the current quantities in Offers"),
         ("Capacity reserved for a disruption", "reserve_cost", "reservation fees"),

@@ -53,6 +53,9 @@ ALLOCATION_COLUMNS = [
     "freight",
     "risk",
     "fixed_cost",
+    "origin",
+    "tier",
+    "co2",
 ]
 MATERIALS_COLUMNS = [
     "material",
@@ -382,12 +385,19 @@ class CountryAmounts:
     amount: np.ndarray
 
     @classmethod
-    def of(cls, offers: OfferArrays, x: np.ndarray) -> CountryAmounts:
-        used = x > ZERO
-        width = max(len(offers.data.countries), 1)
-        pair = offers.data.material[used] * width + offers.data.country[used]
+    def of(cls, offers: OfferArrays, x: np.ndarray, by_origin: bool = False) -> CountryAmounts:
+        """Each offer counted toward its country and its origin (as the country rules count
+        it), or with `by_origin` once, under its origin (where production concentrates)."""
+        data = offers.data
+        if by_origin:
+            counted, country = np.arange(len(x)), data.origin
+        else:
+            counted, country = data.counted()
+        used = x[counted] > ZERO
+        width = max(len(data.countries), 1)
+        pair = data.material[counted[used]] * width + country[used]
         pairs, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-        amount = np.bincount(inverse, weights=x[used], minlength=len(pairs))
+        amount = np.bincount(inverse, weights=x[counted[used]], minlength=len(pairs))
         order = np.lexsort((first, pairs // width))
         return cls(pairs[order] // width, pairs[order] % width, amount[order])
 
@@ -510,7 +520,7 @@ def country_shares_table(
     """Share of each material's demand by country (the largest suppliers overall, the rest as
     'Other'), and the unmet share: the data behind the stacked-bar chart."""
     offers = offers or OfferArrays.of(problem)
-    amounts = CountryAmounts.of(offers, offers.of_plan(plan))
+    amounts = CountryAmounts.of(offers, offers.of_plan(plan), by_origin=True)  # sums to 1
     share = amounts.amount / offers.demand[amounts.material]
     totals = np.bincount(amounts.country, weights=share, minlength=len(offers.data.countries))
     _, first = np.unique(amounts.country, return_index=True)
@@ -550,7 +560,14 @@ def allocation_table(
     # the offers' own fields, in one pass over them (each read once, far apart in memory)
     chosen = map(attrgetter(*OFFER_FIELDS), map(problem.offers.__getitem__, used.tolist()))
     supplier, unit_price, tariff, freight = list(zip(*chosen, strict=True)) or [()] * 4
-    material, quantity, landed = data.material[used], x[used], data.landed[used]
+    material, quantity, landed = data.material[used], x[used], problem.landed_paid(x)[used]
+    price = np.array(unit_price, dtype=np.float64)
+    tier = problem.tiers_reached(x)[used]
+    if problem.tiered:  # the average unit price paid, before tariff and freight
+        tiered = tier > 0
+        price[tiered] = (landed[tiered] - np.array(freight)[tiered]) / (
+            1 + np.array(tariff)[tiered]
+        )
     columns = [
         _names(offers.materials, material),
         list(supplier),
@@ -560,11 +577,14 @@ def allocation_table(
         landed,
         quantity * landed,
         reserved[used],
-        np.array(unit_price, dtype=np.float64),
+        price,
         np.array(tariff, dtype=np.float64),
         np.array(freight, dtype=np.float64),
         data.risk[used],
         data.fixed_cost[used],
+        _names(data.countries, data.origin[used]),
+        np.where(tier > 0, tier, np.nan),
+        data.co2[used],
     ]
     return pd.DataFrame(dict(zip(ALLOCATION_COLUMNS, columns, strict=True)))
 
@@ -583,15 +603,19 @@ def materials_table(
     offers = offers or OfferArrays.of(problem)
     x = offers.of_plan(plan)
     worst, worst_cover = worst_cases(problem, seen or exposure(problem, plan))
-    amounts = CountryAmounts.of(offers, x)
+    amounts = CountryAmounts.of(offers, x, by_origin=True)
     nothing = np.full(len(offers.materials), np.nan)
-    before = CountryAmounts.of(offers, offers.of_plan(baseline)) if baseline is not None else None
+    before = (
+        CountryAmounts.of(offers, offers.of_plan(baseline), by_origin=True)
+        if baseline is not None
+        else None
+    )
     columns = [
         offers.materials,
         offers.demand,
         offers.per_material(x),
         [plan.shortfall.get(name, 0.0) for name in offers.materials],
-        _material_cost(offers, x) + _resilience_cost(problem, plan, offers),
+        _material_cost(problem, offers, x) + _resilience_cost(problem, plan, offers),
         _average_risk(offers, x),
         amounts.hhi(offers),
         before.hhi(offers) if before is not None else nothing,
@@ -606,18 +630,19 @@ def materials_table(
     if current is not None:
         now = offers.of_plan(current)
         columns += [
-            _material_cost(offers, now),
+            _material_cost(problem, offers, now),
             _average_risk(offers, now),
-            CountryAmounts.of(offers, now).hhi(offers),
+            CountryAmounts.of(offers, now, by_origin=True).hhi(offers),
         ]
         names += CURRENT_MATERIAL_COLUMNS
     return pd.DataFrame(dict(zip(names, columns, strict=True)))
 
 
-def _material_cost(offers: OfferArrays, x: np.ndarray) -> np.ndarray:
-    """Landed cost plus the fixed costs of the offers used, per material."""
-    data = offers.data
-    return offers.per_material(x * data.landed + np.where(x > ZERO, data.fixed_cost, 0.0))
+def _material_cost(problem: Problem, offers: OfferArrays, x: np.ndarray) -> np.ndarray:
+    """Landed cost (as paid, price tiers and all) plus the fixed costs of the offers used, per
+    material."""
+    paid = x * problem.landed_paid(x)
+    return offers.per_material(paid + np.where(x > ZERO, offers.data.fixed_cost, 0.0))
 
 
 def _resilience_cost(problem: Problem, plan: Plan, offers: OfferArrays) -> np.ndarray:
@@ -726,6 +751,9 @@ UNITS = {
     LimitKind.RISK_CAP: "risk points",
     LimitKind.SPEND_CAP: "currency",
     LimitKind.COVER: "quantity",
+    LimitKind.CO2_CAP: "co2 per unit",
+    LimitKind.MIN_AWARD: "quantity",
+    LimitKind.MIN_COUNTRIES: "countries",
 }
 
 
@@ -754,8 +782,11 @@ def constraints_table(
         return np.bincount(owner, weights=values[at], minlength=len(limits))
 
     risk_cap = kind == KIND_CODES[LimitKind.RISK_CAP]
+    co2_cap = kind == KIND_CODES[LimitKind.CO2_CAP]
     spend_cap = kind == KIND_CODES[LimitKind.SPEND_CAP]
-    floor = np.isin(kind, [KIND_CODES[LimitKind.GROUP_MIN], KIND_CODES[LimitKind.COVER]])
+    floor = np.isin(kind, [KIND_CODES[k] for k in FLOOR_KINDS])
+    award = kind == KIND_CODES[LimitKind.MIN_AWARD]
+    counted = np.flatnonzero(kind == KIND_CODES[LimitKind.MIN_COUNTRIES])
     capacity = kind == KIND_CODES[LimitKind.CAPACITY]
     value = total(x)
     if plan.reserved is not None:  # an offer's capacity holds what is bought and reserved
@@ -764,15 +795,24 @@ def constraints_table(
     if len(cover):  # value: what the disruption leaves
         seen = seen or exposure(problem, plan)
         value[cover] = _available(problem, seen, [limits[k] for k in cover.tolist()])
-    per_unit = np.where(risk_cap, value, 1.0)
+    per_unit = np.where(risk_cap | co2_cap, value, 1.0)
     if risk_cap.any():  # value: the average risk
         risk = np.divide(total(data.risk * x), value, out=np.zeros(len(value)), where=value > ZERO)
         value = np.where(risk_cap, risk, value)
+    if co2_cap.any():  # value: the average co2
+        co2 = total(np.nan_to_num(data.co2) * x)
+        value = np.where(
+            co2_cap, np.divide(co2, value, out=np.zeros(len(value)), where=value > ZERO), value
+        )
+    if len(counted):  # value: the countries of origin that supply at least country_floor
+        value[counted] = _countries_reached(problem, x, [limits[k] for k in counted.tolist()])
     share = np.where(spend_cap, bound, np.nan)
     if spend_cap.any():  # bound: a share of the total spend
-        bound = np.where(spend_cap, bound * float(data.landed @ x), bound)
-        value = np.where(spend_cap, total(data.landed * x), value)
+        landed = problem.landed_paid(x)
+        bound = np.where(spend_cap, bound * float(landed @ x), bound)
+        value = np.where(spend_cap, total(landed * x), value)
     slack = np.where(floor, value - bound, bound - value)
+    slack = np.where(award & (value <= ZERO), np.inf, slack)  # an offer not used: no award
     kept = np.flatnonzero(slack <= BINDING * np.maximum(1.0, np.abs(bound)))
     binding = [limits[i] for i in kept.tolist()]
     material = _field(binding, "material")
@@ -781,6 +821,7 @@ def constraints_table(
     per_material = np.isin(kind[kept], [KIND_CODES[k] for k in PER_MATERIAL_QUANTITY])
     names = [limit.name for limit in binding]
     dual = np.full(len(kept), np.nan) if duals is None else duals[kept]
+    dual = np.where(kind[kept] == KIND_CODES[LimitKind.MIN_COUNTRIES], np.nan, dual)  # a count
     sign = np.where(floor[kept], 1.0, -1.0)
     columns = [
         KIND_NAMES[kind[kept]].tolist(),
@@ -795,6 +836,22 @@ def constraints_table(
         names,
     ]
     return pd.DataFrame(dict(zip(CONSTRAINTS_COLUMNS, columns, strict=True)))
+
+
+def _countries_reached(problem: Problem, x: np.ndarray, limits: list[Limit]) -> np.ndarray:
+    """For each min_countries limit, how many countries of origin supply at least country_floor
+    of its material (an offer counts once, under its origin)."""
+    data = problem.data
+    floor = problem.settings.country_floor
+    reached = []
+    for limit in limits:
+        material = problem.materials[limit.material]
+        offers = np.array(limit.offers, dtype=np.int64)
+        by_origin = np.bincount(data.origin[offers], weights=x[offers])
+        least = max(floor * material.quantity, 1e-5 * max(material.quantity, 1.0))
+        slack = 1e-6 * max(material.quantity, 1.0)
+        reached.append(int((by_origin >= least - slack).sum()))
+    return np.array(reached, dtype=np.float64)
 
 
 def _available(problem: Problem, found: Exposure, limits: list[Limit]) -> np.ndarray:
@@ -813,7 +870,9 @@ KINDS = list(LimitKind)
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
 KIND_NAMES = np.array([str(kind) for kind in KINDS], dtype=object)
 KIND_UNITS = np.array([UNITS[kind] for kind in KINDS], dtype=object)
+FLOOR_KINDS = [LimitKind.GROUP_MIN, LimitKind.COVER, LimitKind.MIN_AWARD, LimitKind.MIN_COUNTRIES]
 PER_MATERIAL_QUANTITY = [  # limits whose `limit_share` is of the material's demand
+    LimitKind.MIN_AWARD,
     LimitKind.SUPPLIER_CAP,
     LimitKind.COUNTRY_CAP,
     LimitKind.GROUP_MAX,

@@ -45,6 +45,7 @@ def disrupted(problem: Problem, scenario: Scenario) -> Problem:
         changes = {
             "capacity": capacity * capacity_factor,
             "unit_price": offer.unit_price * price_factor,
+            "tiers": tuple((start, price * price_factor) for start, price in offer.tiers),
             "held": capacity_factor != 1,
         }
         offers.append(offer.model_copy(update=changes))

@@ -47,6 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from optimizer.contract import rules
 from optimizer.contract.disruptions import Losses, capacity, losses, required
 from optimizer.contract.plan import Plan
 from optimizer.contract.problem import Material, OfferData, Problem
@@ -65,6 +66,9 @@ class LimitKind(StrEnum):
     RISK_CAP = "risk_cap"
     SPEND_CAP = "spend_cap"
     COVER = "cover"
+    CO2_CAP = "co2_cap"
+    MIN_AWARD = "min_award"
+    MIN_COUNTRIES = "min_countries"
 
 
 class Family(StrEnum):
@@ -76,6 +80,9 @@ class Family(StrEnum):
     RISK_CAPS = "risk caps"
     SPEND_CAPS = "spend caps"
     COVER = "cover"
+    CO2_CAPS = "co2 caps"
+    MIN_AWARDS = "minimum awards"
+    MIN_COUNTRIES = "country counts"
 
 
 class Lever(StrEnum):
@@ -92,9 +99,15 @@ class Lever(StrEnum):
     SPEND_CAPS = "spend caps"
     COVER = "min cover"
     STOCK = "max stock"
+    CO2_CAPS = "co2 caps"
+    MIN_AWARDS = "minimum awards"
+    MIN_COUNTRIES = "country counts"
 
 
 EVERY_FAMILY = frozenset(Family)
+# the baseline keeps capacities, embargoes, min_order, fixed_cost, max_suppliers, min_award,
+# max_avg_co2 and price tiers (contract, Summary baseline_cost); it drops every other family
+BASELINE_DROPS = EVERY_FAMILY - {Family.CO2_CAPS, Family.MIN_AWARDS}
 FAMILY_OF = {
     LimitKind.CAPACITY: None,
     LimitKind.SUPPLIER_CAP: Family.SUPPLIER_CAPS,
@@ -104,6 +117,9 @@ FAMILY_OF = {
     LimitKind.RISK_CAP: Family.RISK_CAPS,
     LimitKind.SPEND_CAP: Family.SPEND_CAPS,
     LimitKind.COVER: Family.COVER,
+    LimitKind.CO2_CAP: Family.CO2_CAPS,
+    LimitKind.MIN_AWARD: Family.MIN_AWARDS,
+    LimitKind.MIN_COUNTRIES: Family.MIN_COUNTRIES,
 }
 
 
@@ -172,6 +188,9 @@ def levers_of(problem: Problem) -> set[Lever]:
             g.max_share is not None or g.min_share for g in problem.groups.values()
         ),
         Lever.RISK_CAPS: any(m.max_avg_risk is not None for m in materials),
+        Lever.CO2_CAPS: any(m.max_avg_co2 is not None for m in materials),
+        Lever.MIN_AWARDS: any(m.min_award for m in materials),
+        Lever.MIN_COUNTRIES: any(m.min_countries for m in materials),
         Lever.SPEND_CAPS: ties_materials(problem),
         Lever.COVER: bool(problem.settings.survive) and any(m.min_cover > 0 for m in materials),
         Lever.STOCK: bool(problem.settings.survive)
@@ -268,6 +287,9 @@ class SourcingModel:
     stock: dict[str, int] = field(default_factory=dict)  # material -> column of a_m
     reserved_total: dict[int, int] = field(default_factory=dict)  # material number -> R_m
     used: dict[int, int] = field(default_factory=dict)  # offer index -> column of y_o
+    tier_offer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    tier_column: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # w_ok
+    tier_landed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # l_ok of each w_ok
     total_spend: int | None = None
     limits: list[Limit] = field(default_factory=list)
     demand: dict[str, int] = field(default_factory=dict)  # material -> row
@@ -445,14 +467,19 @@ class Variant:
 
 
 CHEAPEST = Variant()
-BASELINE = Variant(without=EVERY_FAMILY, risk_price=0.0)
+BASELINE = Variant(without=BASELINE_DROPS, risk_price=0.0)
 
 
 def build_model(
-    problem: Problem, variant: Variant = CHEAPEST, fixed_use: Mapping[int, bool] | None = None
+    problem: Problem,
+    variant: Variant = CHEAPEST,
+    fixed_use: Mapping[int, bool] | None = None,
+    fixed_plan: np.ndarray | None = None,
 ) -> SourcingModel:
     """The model of `problem`, in the order of the module docstring; `fixed_use` fixes which
-    offers are used (the LP of a solved integer model, for its duals)."""
+    offers are used and `fixed_plan` (the quantities of a solved plan) every other choice of
+    an integer model: the countries counted toward min_countries and the price tiers reached
+    (the LP of a solved integer model, for its duals)."""
     data = problem.data
     relax = variant.relax
     upper = data.upper
@@ -464,6 +491,7 @@ def build_model(
     add_quantities(model, data, fixed_use, variant.elastic)
     add_reserves(model, data, Lever.STOCK in relax)
     add_use_decisions(model, data, fixed_use)
+    add_price_tiers(model, data, fixed_plan, _most_bought(model, data, variant))
     add_demand(model, data)
     add_capacity_limits(model, data, Lever.CAPACITY in relax)
     if Family.SUPPLIER_CAPS not in variant.without:
@@ -476,10 +504,16 @@ def build_model(
         add_risk_caps(model, data, Lever.RISK_CAPS in relax)
     if Family.SPEND_CAPS not in variant.without:
         add_spend_caps(model, data, Lever.SPEND_CAPS in relax)
+    if Family.CO2_CAPS not in variant.without:
+        add_co2_caps(model, data, Lever.CO2_CAPS in relax)
     if model.cover is not None:
         add_cover(model, data, Lever.COVER in relax, variant.elastic)
     add_min_orders(model, data, Lever.MIN_ORDERS in relax)
     add_max_suppliers(model, Lever.SUPPLIER_COUNTS in relax)
+    if Family.MIN_AWARDS not in variant.without:
+        add_min_awards(model, data, fixed_use, Lever.MIN_AWARDS in relax)
+    if Family.MIN_COUNTRIES not in variant.without:
+        add_min_countries(model, data, fixed_plan, Lever.MIN_COUNTRIES in relax, variant.elastic)
     if relax and variant.within is not None:
         add_relaxation_bounds(model, variant.within)
     if relax and variant.within is None:
@@ -608,10 +642,12 @@ def add_use_decisions(
     model: SourcingModel, data: OfferData, fixed_use: Mapping[int, bool] | None
 ) -> None:
     r"""y_o binary for offers with a min order or fixed cost, and all offers of a material with
-    a cap on the number of suppliers. With fixed choices there are no y; their fixed costs are
-    a constant."""
+    a cap on the number of suppliers or a minimum award. With fixed choices there are no y;
+    their fixed costs are a constant."""
     problem = model.problem
-    counted = np.array([m.max_suppliers is not None for m in problem.materials.values()])
+    counted = np.array(
+        [m.max_suppliers is not None or bool(m.min_award) for m in problem.materials.values()]
+    )
     switched = (data.min_order > 0) | (data.fixed_cost > 0)
     if len(counted):
         switched |= counted[data.material]
@@ -625,6 +661,163 @@ def add_use_decisions(
         offers = np.array(needs)
         columns = model.add_columns("y", 0.0, 1.0, data.material[offers], integer=True)
         model.used = dict(zip(needs, columns.tolist(), strict=True))
+
+
+def _most_bought(model: SourcingModel, data: OfferData, variant: Variant) -> np.ndarray:
+    """The most each offer can supply under the caps of one offer alone that this model keeps
+    fixed: u_o, its supplier cap and the caps of its country and its origin (the relaxation of
+    price tiers is the tighter for it)."""
+    most = model.upper.copy()
+    if not len(most):
+        return most
+    materials = list(model.problem.materials.values())
+    if Family.SUPPLIER_CAPS not in variant.without and Lever.SUPPLIER_CAPS not in variant.relax:
+        share = np.array([m.max_supplier_share for m in materials], dtype=np.float64)
+        most = np.minimum(most, share[data.material] * data.demand)
+    if Family.COUNTRY_CAPS not in variant.without and Lever.COUNTRY_CAPS not in variant.relax:
+        for place in (data.country, data.origin):
+            most = np.minimum(most, data.country_cap(data.material, place) * data.demand)
+    return most
+
+
+def add_price_tiers(
+    model: SourcingModel, data: OfferData, fixed_plan: np.ndarray | None, most: np.ndarray
+) -> None:
+    r"""The price tiers of an offer o (contract, section Price tiers): tier k from b_k (b_0 = 0
+    < b_1 < ... ; those above u_o cannot be reached and are left out) at landed unit cost
+    l_ok, non-increasing in k. x_o = sum_k w_ok, w_ok >= 0 priced l_ok (x_o itself then priced
+    only its risk); z_ok in {0, 1} for k >= 1, b_T = u_o for the last tier T:
+
+    all_units (the quantity w_ok sits in the one tier reached, at that tier's price):
+        w_o0 + b_1 sum_{k>=1} z_ok <= b_1,  sum_{k>=1} z_ok <= 1,
+        b_k z_ok <= w_ok <= b_{k+1} z_ok  (k >= 1)
+    incremental (segment k holds the units from b_k to b_{k+1}, filled in order):
+        0 <= w_ok <= b_{k+1} - b_k,  w_o,k-1 >= (b_k - b_{k-1}) z_ok,  w_ok <= (b_{k+1} - b_k) z_ok
+
+    At b_{k+1} both tiers hold the quantity; the lower price wins, as the contract wants. Only
+    offers with tiers get w and z. With a fixed plan, each z_ok is fixed to the tier reached.
+    u_o here is `most`: also below the offer's supplier cap and its countries' caps where the
+    model keeps them (no plan buys more; the linear relaxation is the tighter, so that more
+    materials need no branching).
+    """
+    problem = model.problem
+    offers = [i for i in problem.tiered if most[i] > 0]
+    if not offers:
+        return
+    incremental = problem.settings.discount == "incremental"
+    tier_offer, starts, landed, ends = [], [], [], []
+    for i in offers:
+        offer = problem.offers[i]
+        reach = float(most[i])
+        kept = [(b, p) for b, p in offer.tiers if b <= reach]
+        # with the tiers fixed (for the duals), the last one open up to the demand: a cap or a
+        # capacity that binds is then x_o's bound or row alone, and has its shadow price
+        last = reach if fixed_plan is None else max(reach, float(data.demand[i]))
+        bounds = [*(b for b, _ in kept[1:]), last]
+        for (b, p), end in zip(kept, bounds, strict=True):
+            tier_offer.append(i)
+            starts.append(b)
+            ends.append(end)
+            landed.append(rules.landed_unit_cost(p, offer.tariff, offer.freight))
+    tier = np.array(tier_offer, dtype=np.int64)
+    start = np.array(starts, dtype=np.float64)
+    end = np.array(ends, dtype=np.float64)
+    first = np.r_[True, tier[1:] != tier[:-1]]  # the first tier of each offer (b = 0)
+    material = data.material[tier]
+    width = end - start
+    columns = model.add_columns("w", 0.0, width if incremental else end, material, len(tier))
+    model.tier_offer, model.tier_column = tier, columns
+    model.tier_landed = np.array(landed, dtype=np.float64)
+    rest = np.flatnonzero(~first)  # tiers k >= 1: their z_ok
+    if fixed_plan is None:
+        z = model.add_columns("tier", 0.0, 1.0, material[rest], len(rest), integer=True)
+    else:
+        bought = fixed_plan[tier[rest]]
+        slack = 1e-9 * np.maximum(1.0, bought)
+        if incremental:
+            on = bought > start[rest] + slack
+        else:  # the highest tier whose start the quantity reaches
+            reach = bought >= start[rest] - slack
+            last = np.r_[tier[rest][1:] != tier[rest][:-1], True]
+            higher = np.zeros(len(rest), dtype=bool)  # a later tier of the same offer reached
+            for k in range(len(rest) - 2, -1, -1):
+                higher[k] = not last[k] and (reach[k + 1] or higher[k + 1])
+            on = reach & ~higher
+        value = on.astype(np.float64)
+        z = model.add_columns("tier", value, value, material[rest], len(rest))
+    count = len(offers)
+    number = {i: k for k, i in enumerate(offers)}
+    owner = np.array([number[i] for i in tier.tolist()], dtype=np.int64)
+    model.add_rows(  # x_o - sum_k w_ok = 0
+        "tiers",
+        0.0,
+        0.0,
+        np.concatenate([np.arange(count), owner]),
+        np.concatenate([model.quantity[np.array(offers)], columns]),
+        np.concatenate([np.ones(count), -np.ones(len(tier))]),
+        data.material[np.array(offers)],
+        count,
+    )
+    size = len(rest)
+    if incremental:
+        model.add_rows(  # w_o,k-1 - (b_k - b_{k-1}) z_ok >= 0
+            "tier_full",
+            0.0,
+            INF,
+            np.tile(np.arange(size), 2),
+            np.concatenate([columns[rest - 1], z]),
+            np.concatenate([np.ones(size), -width[rest - 1]]),
+            material[rest],
+            size,
+        )
+        model.add_rows(  # w_ok - (b_{k+1} - b_k) z_ok <= 0
+            "tier_open",
+            -INF,
+            0.0,
+            np.tile(np.arange(size), 2),
+            np.concatenate([columns[rest], z]),
+            np.concatenate([np.ones(size), -width[rest]]),
+            material[rest],
+            size,
+        )
+        return
+    model.add_rows(  # b_k z_ok <= w_ok <= b_{k+1} z_ok
+        "tier_from",
+        0.0,
+        INF,
+        np.tile(np.arange(size), 2),
+        np.concatenate([columns[rest], z]),
+        np.concatenate([np.ones(size), -start[rest]]),
+        material[rest],
+        size,
+    )
+    model.add_rows(
+        "tier_to",
+        -INF,
+        0.0,
+        np.tile(np.arange(size), 2),
+        np.concatenate([columns[rest], z]),
+        np.concatenate([np.ones(size), -end[rest]]),
+        material[rest],
+        size,
+    )
+    base = np.flatnonzero(first)
+    base_of = np.full(len(problem.offers), -1, dtype=np.int64)
+    base_of[tier[base]] = np.arange(count)
+    row = base_of[tier[rest]]
+    model.add_rows(  # w_o0 + b_1 sum_{k>=1} z_ok <= b_1
+        "tier_base",
+        -INF,
+        end[base],
+        np.concatenate([np.arange(count), row]),
+        np.concatenate([columns[base], z]),
+        np.concatenate([np.ones(count), end[base][row]]),
+        material[base],
+        count,
+    )
+    model.add_rows(  # sum_{k>=1} z_ok <= 1
+        "tier_one", -INF, 1.0, row, z, 1.0, material[base], count
+    )
 
 
 def add_demand(model: SourcingModel, data: OfferData) -> None:
@@ -752,14 +945,14 @@ def add_supplier_caps(model: SourcingModel, data: OfferData, relax: bool = False
 
 def add_country_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
     r"""sum_{o in O_mc} x_o <= kappa_mc D_m, kappa_mc = min(material's or default cap,
-    country's own cap).
+    country's own cap); O_mc: the offers of m that ship from c or originate in c.
 
     Relaxed, each of the two caps has its row and its share: sum x_o - D_m b_m <= M_m D_m for
     the material's cap M_m (its own or the setting it took) and sum x_o - D_m f_mc <= O_c D_m
     for the country's own cap O_c, b_m <= 1 - M_m and f_mc <= 1 - O_c priced 1.
     """
     problem = model.problem
-    pairs, offers_of = _grouped(data.material, data.country, len(data.countries))
+    pairs, offers_of = _country_members(data)
     materials = list(problem.materials.items())
     if relax:
         _add_relaxed_country_caps(model, data, pairs, offers_of)
@@ -771,6 +964,14 @@ def add_country_caps(model: SourcingModel, data: OfferData, relax: bool = False)
         if cap < FULL_SHARE:
             rows.append((m, c, offers, cap * material.quantity))
     _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
+
+
+def _country_members(data: OfferData) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The distinct (material, country) pairs and the offers each counts (`OfferData.counted`:
+    those that ship from the country or originate in it), in offer order."""
+    offers, countries = data.counted()
+    pairs, positions = _grouped(data.material[offers], countries, len(data.countries))
+    return pairs, [sorted(offers[p].tolist()) for p in positions]
 
 
 def _add_relaxed_country_caps(
@@ -841,7 +1042,8 @@ def _add_relaxed_rows(
 def add_group_shares(
     model: SourcingModel, data: OfferData, relax: bool = False, gaps: bool = False
 ) -> None:
-    r"""gamma^min_g D_m <= sum_{o in O_mg} x_o <= gamma^max_g D_m for every group and material.
+    r"""gamma^min_g D_m <= sum_{o in O_mg} x_o <= gamma^max_g D_m for every group and material;
+    O_mg: the offers of m whose country, origin or both belong to g (each counted once).
 
     A minimum share applies even when the group has no offer for the material. Relaxed, with a
     share per material and group: sum x_o - D_m h_mg <= gamma^max_g D_m, h_mg <= 1 - gamma^max_g,
@@ -852,15 +1054,11 @@ def add_group_shares(
     if not problem.groups:
         return
     groups = list(problem.groups)
-    number = {group: k for k, group in enumerate(groups)}
-    group_of_country = np.array(
-        [number.get(problem.group_of(c) or "", -1) for c in data.countries], dtype=np.int64
-    )
-    group = group_of_country[data.country] if len(data.country) else np.zeros(0, np.int64)
-    positions = np.flatnonzero(group >= 0).tolist()
-    pairs, offers_of = _grouped(data.material[positions], group[positions], len(groups))
+    offers_in, group = group_members(problem, data)
+    pairs, offers_of = _grouped(data.material[offers_in], group, len(groups))
     members = {
-        pair: [positions[k] for k in offers] for pair, offers in zip(pairs, offers_of, strict=True)
+        pair: sorted(offers_in[k] for k in offers)
+        for pair, offers in zip(pairs, offers_of, strict=True)
     }
     caps, floors = [], []
     for m, material in enumerate(problem.materials.values()):
@@ -903,6 +1101,20 @@ def add_group_shares(
         model.relaxation.update(
             zip((limit.name for limit in floors_added), columns.tolist(), strict=True)
         )
+
+
+def group_members(problem: Problem, data: OfferData) -> tuple[list[int], np.ndarray]:
+    """The distinct (offer, group number) pairs: an offer belongs to the group of its country
+    and to that of its origin, once when both are the same."""
+    number = {group: k for k, group in enumerate(problem.groups)}
+    group_of_country = np.array(
+        [number.get(problem.group_of(c) or "", -1) for c in data.countries], dtype=np.int64
+    )
+    offers, countries = data.counted()
+    group = group_of_country[countries] if len(countries) else np.zeros(0, np.int64)
+    keys = np.unique((offers * max(len(number), 1) + group)[group >= 0])
+    width = max(len(number), 1)
+    return (keys // width).tolist(), keys % width
 
 
 def _grouped(
@@ -1002,8 +1214,71 @@ def add_risk_caps(model: SourcingModel, data: OfferData, relax: bool = False) ->
         model.add_entries(numbers, columns, -demand)
 
 
+def add_co2_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
+    r"""sum_{o in O_m} (e_o - E_m) x_o <= 0: the quantity-weighted average co2 e_o of what is
+    supplied of m is at most its max_avg_co2 E_m (like the risk cap; a row only for a material
+    with an offer above its cap).
+
+    Relaxed: sum (e_o - E_m) x_o - D_m eps_m <= 0, eps_m <= max_o e_o - E_m priced 1/max_o e_o
+    (a share of the material's highest co2 per unit).
+    """
+    problem = model.problem
+    materials = list(problem.materials.values())
+    caps = np.array([np.nan if m.max_avg_co2 is None else m.max_avg_co2 for m in materials])
+    co2 = np.nan_to_num(data.co2)  # blank only where its material has no cap (validation)
+    cap = caps[data.material] if len(data.material) else np.zeros(0)
+    above = np.zeros(len(caps), dtype=bool)
+    np.logical_or.at(above, data.material, co2 > cap)
+    capped = np.flatnonzero(above)
+    if not len(capped):
+        return
+    row_of = np.full(len(caps), -1)
+    row_of[capped] = np.arange(len(capped))
+    offers = np.flatnonzero(above[data.material])
+    numbers = model.add_rows(
+        "co2_cap",
+        -INF,
+        0.0,
+        row_of[data.material[offers]],
+        model.quantity[offers],
+        co2[offers] - cap[offers],
+        capped,
+        len(capped),
+    )
+    names = list(problem.materials)
+    for m, row in zip(capped.tolist(), numbers.tolist(), strict=True):
+        name = names[m]
+        members = tuple(o.index for o in problem.offers_by_material[name])
+        model.limits.append(Limit(LimitKind.CO2_CAP, name, name, members, float(caps[m]), row))
+    if relax:
+        highest = np.zeros(len(caps))
+        np.maximum.at(highest, data.material, co2)
+        knobs = [
+            material_knob(Lever.CO2_CAPS, materials[m], "max_avg_co2") for m in capped.tolist()
+        ]
+        room = np.maximum(highest[capped] - caps[capped], 0.0)
+        columns = model.add_knobs(knobs, room, 1 / np.maximum(highest[capped], 1e-9), capped)
+        demand = np.array([materials[m].quantity for m in capped.tolist()])
+        model.add_entries(numbers, columns, -demand)
+
+
+def spend_terms(model: SourcingModel, data: OfferData) -> tuple[np.ndarray, ...]:
+    """The spend of each offer as terms (offer, column, landed unit cost): l_o x_o, or for an
+    offer with price tiers l_ok w_ok for each of its tiers."""
+    plain = np.ones(len(data.material), dtype=bool)
+    plain[model.tier_offer] = False
+    offers = np.flatnonzero(plain)
+    return (
+        np.concatenate([offers, model.tier_offer]),
+        np.concatenate([model.quantity[offers], model.tier_column]),
+        np.concatenate([data.landed[offers], model.tier_landed]),
+    )
+
+
 def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
-    r"""sum_{o from c} l_o x_o <= S t for every country c; t = sum_o l_o x_o is the total spend.
+    r"""sum_{o from c} l_o x_o <= S t for every country c (the offers that ship from c or
+    originate in it); t = sum_o l_o x_o is the total spend (for an offer with price tiers, l_o
+    x_o reads sum_k l_ok w_ok).
 
     Relaxed: sum_{o from c} l_o x_o - S t - E <= 0 with one E >= 0 in money, priced
     1/(total demand x average landed cost); the cap the plan needs is its largest country's
@@ -1014,31 +1289,37 @@ def add_spend_caps(model: SourcingModel, data: OfferData, relax: bool = False) -
     if cap is None or cap >= FULL_SHARE:
         return
     total = model.total_spend = int(model.add_columns("t", 0.0, INF, -1, 1)[0])
-    offers = len(problem.offers)
+    offer, column, landed = spend_terms(model, data)
     model.add_rows(
         "total_spend",
         0.0,
         0.0,
-        np.zeros(offers + 1, np.int64),
-        np.append(model.quantity, total),
-        np.append(data.landed, -1.0),
+        np.zeros(len(column) + 1, np.int64),
+        np.append(column, total),
+        np.append(landed, -1.0),
         -1,
         1,
     )
     count = len(data.countries)
+    counted, country = data.counted()
+    # each term of an offer under each country it counts toward
+    term_of = np.argsort(offer, kind="stable")
+    starts = np.searchsorted(offer[term_of], np.arange(len(data.material) + 1))
+    sizes = starts[counted + 1] - starts[counted]
+    terms = term_of[_ranges(starts[counted], sizes)]
     numbers = model.add_rows(
         "spend_cap",
         -INF,
         0.0,
-        np.concatenate([data.country, np.arange(count)]),
-        np.concatenate([model.quantity, np.full(count, total)]),
-        np.concatenate([data.landed, np.full(count, -cap)]),
+        np.concatenate([np.repeat(country, sizes), np.arange(count)]),
+        np.concatenate([column[terms], np.full(count, total)]),
+        np.concatenate([landed[terms], np.full(count, -cap)]),
         -1,
         count,
     )
-    for c, (country, row) in enumerate(zip(data.countries, numbers.tolist(), strict=True)):
-        members = tuple(np.flatnonzero(data.country == c).tolist())
-        model.limits.append(Limit(LimitKind.SPEND_CAP, "", country, members, cap, row))
+    for c, (country_name, row) in enumerate(zip(data.countries, numbers.tolist(), strict=True)):
+        members = tuple(sorted(counted[country == c].tolist()))
+        model.limits.append(Limit(LimitKind.SPEND_CAP, "", country_name, members, cap, row))
     if relax:
         name = "max_country_spend_share"
         average_cost = float(data.landed.mean()) if len(data.landed) else 0.0
@@ -1270,9 +1551,150 @@ def add_max_suppliers(model: SourcingModel, relax: bool = False) -> None:
         model.add_entries(numbers, added, -1.0)
 
 
+def add_min_awards(
+    model: SourcingModel,
+    data: OfferData,
+    fixed_use: Mapping[int, bool] | None,
+    relax: bool = False,
+) -> None:
+    r"""x_o >= a_m D_m y_o for every offer o of a material m with a minimum award a_m: an offer
+    used at all supplies at least that share of the demand (x_o <= u_o y_o is `add_min_orders`'
+    row). With fixed choices, x_o >= a_m D_m for each offer used.
+
+    Relaxed: x_o - a_m D_m y_o + D_m e_m >= 0, the award lowered by a share e_m <= a_m priced 1.
+    """
+    problem = model.problem
+    materials = list(problem.materials.values())
+    award = np.array([m.min_award or 0.0 for m in materials], dtype=np.float64)
+    if not len(award) or not (award > 0).any():
+        return
+    switched = fixed_use is None
+    choices = model.used if fixed_use is None else fixed_use  # the same offers, in one order
+    offers = np.array([i for i in choices if award[data.material[i]] > 0], np.int64)
+    material = data.material[offers]
+    least = award[material] * data.demand[offers]
+    count = len(offers)
+    if switched:
+        used = np.array([model.used[i] for i in offers.tolist()], dtype=np.int64)
+        lower: np.ndarray | float = 0.0
+    else:  # x_o >= a_m D_m where used, x_o >= 0 (its bound already) where not
+        used = np.zeros(0, dtype=np.int64)
+        assert fixed_use is not None
+        lower = np.where([fixed_use[i] for i in offers.tolist()], least, 0.0)
+    numbers = model.add_rows(
+        "min_award",
+        lower,
+        INF,
+        np.tile(np.arange(count), 2) if switched else np.arange(count),
+        np.concatenate([model.quantity[offers], used]),
+        np.concatenate([np.ones(count), -least if switched else np.zeros(0)]),
+        material,
+        count,
+    )
+    names, suppliers = list(problem.materials), data.suppliers
+    model.limits.extend(
+        Limit(LimitKind.MIN_AWARD, names[m], suppliers[o], (o,), bound, row)
+        for o, m, bound, row in zip(
+            offers.tolist(), material.tolist(), least.tolist(), numbers.tolist(), strict=True
+        )
+    )
+    if relax and count:
+        owners = np.unique(material)
+        knobs = [material_knob(Lever.MIN_AWARDS, materials[m], "min_award") for m in owners]
+        columns = model.add_knobs(knobs, award[owners], 1.0, owners)
+        column_of = np.zeros(len(materials), dtype=np.int64)
+        column_of[owners] = columns
+        model.add_entries(numbers, column_of[material], data.demand[offers])
+
+
+def origin_pairs(
+    data: OfferData, wanted: np.ndarray
+) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The distinct (material, origin) pairs of the materials `wanted` (a bool per material) and
+    the offers of each: where production concentrates, each offer once, under its origin."""
+    offers = np.flatnonzero(wanted[data.material]) if len(wanted) else np.zeros(0, np.int64)
+    pairs, positions = _grouped(data.material[offers], data.origin[offers], len(data.countries))
+    return pairs, [offers[p].tolist() for p in positions]
+
+
+def add_min_countries(
+    model: SourcingModel,
+    data: OfferData,
+    fixed_plan: np.ndarray | None,
+    relax: bool = False,
+    gaps: bool = False,
+) -> None:
+    r"""sum_c z_mc >= K_m for a material m with min_countries K_m, z_mc in {0, 1} for each
+    country c some offer of m originates in, and sum_{o of m from origin c} x_o >= F_m z_mc:
+    at least K_m countries of origin each supply at least F_m = f D_m, f the Settings
+    country_floor (a 1e-5 share when f is 0). With a fixed plan, z_mc is fixed to whether c
+    supplies that much in it.
+
+    Relaxed: sum_c z_mc + e_m >= K_m, e_m <= K_m countries fewer priced 1 each. With `gaps`
+    (every elastic model), each row also has its gap g_m >= 0 in units of the material, a
+    country short counting as F_m: sum_c z_mc + g_m / F_m >= K_m, the last resort.
+    """
+    problem = model.problem
+    materials = list(problem.materials.values())
+    least = np.array([m.min_countries or 0 for m in materials], dtype=np.float64)
+    if not len(least) or not (least > 0).any():
+        return
+    floor = problem.settings.country_floor
+    pairs, offers_of = origin_pairs(data, least > 0)
+    material = np.array([m for m, _ in pairs], dtype=np.int64)
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    each = np.maximum(floor * demand, 1e-5 * np.maximum(demand, 1.0))  # a country supplies some
+    count = len(pairs)
+    if fixed_plan is None:
+        counts = model.add_columns("z", 0.0, 1.0, material, count, integer=True)
+    else:
+        supplied = np.array([fixed_plan[offers].sum() for offers in offers_of], np.float64)
+        reached = supplied >= each[material] - 1e-6 * np.maximum(1.0, demand[material])
+        counts = model.add_columns("z", reached.astype(float), reached.astype(float), material)
+    sizes = [len(offers) for offers in offers_of]
+    members = np.fromiter(itertools.chain.from_iterable(offers_of), np.int64, sum(sizes))
+    model.add_rows(
+        "country_floor",
+        0.0,
+        INF,
+        np.concatenate([np.repeat(np.arange(count), sizes), np.arange(count)]),
+        np.concatenate([model.quantity[members], counts]),
+        np.concatenate([np.ones(len(members)), -each[material]]),
+        material,
+        count,
+    )
+    owners = np.flatnonzero(least > 0)
+    row_of = np.zeros(len(materials), dtype=np.int64)
+    row_of[owners] = np.arange(len(owners))
+    numbers = model.add_rows(
+        "min_countries", least[owners], INF, row_of[material], counts, 1.0, owners, len(owners)
+    )
+    names = list(problem.materials)
+    for m, row in zip(owners.tolist(), numbers.tolist(), strict=True):
+        name = names[m]
+        offers = tuple(o.index for o in problem.offers_by_material[name])
+        model.limits.append(
+            Limit(LimitKind.MIN_COUNTRIES, name, name, offers, float(least[m]), row)
+        )
+    if relax:
+        knobs = [
+            material_knob(Lever.MIN_COUNTRIES, materials[m], "min_countries")
+            for m in owners.tolist()
+        ]
+        columns = model.add_knobs(knobs, least[owners], 1.0, owners)
+        model.add_entries(numbers, columns, 1.0)
+    if gaps:
+        columns = model.add_columns("gap", 0.0, INF, owners, len(owners))
+        model.add_entries(numbers, columns, 1 / each[owners])
+        model.gaps.extend(columns.tolist())
+        added = model.limits[-len(owners) :]
+        model.relaxation.update(zip((limit.name for limit in added), columns.tolist(), strict=True))
+
+
 def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:
     r"""min sum_o (l_o + rho r_o) x_o + sum_o f_o y_o + pi sum_m s_m + sum_o p_o v_o
-    + sum_m k_m a_m."""
+    + sum_m k_m a_m, an offer with price tiers priced by its tiers' columns: l_o x_o there reads
+    sum_k l_ok w_ok (`add_price_tiers`)."""
     model.set_cost(*objective_costs(model, data, risk_price))
 
 
@@ -1282,15 +1704,21 @@ def objective_costs(
     """The columns `set_objective` prices, and their prices."""
     problem = model.problem
     penalty = problem.settings.shortfall_penalty or 0.0
+    landed = data.landed
+    if len(model.tier_offer):  # priced by their tiers' columns instead
+        landed = landed.copy()
+        landed[model.tier_offer] = 0.0
     columns = [
         model.quantity,
+        model.tier_column,
         list(model.used.values()),
         list(model.shortfall.values()),
         model.reserve,
         list(model.stock.values()),
     ]
     costs = [
-        data.landed + risk_price * data.risk,
+        landed + risk_price * data.risk,
+        model.tier_landed,
         [problem.offers[i].fixed_cost or 0.0 for i in model.used],
         [penalty] * len(model.shortfall),
         data.reserve_price[model.reservable],

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 SOLVERS = ("highs", "cbc")
 MIP_GAP = 1e-9  # "optimal" means optimal, not within the solvers' default 0.01%
+WHOLE = 1e-7  # an integer column of a relaxation this close to a whole number is one
+PARTS_TOGETHER = 16  # materials solved in one integer program
+RELAXED_TOGETHER = 100  # materials in one linear relaxation (a whole large one is far slower)
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,8 @@ class Session:
         if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
             if model.used or self.matrix.integer.any():
                 fixed_use = {i: plan.quantities.get(i, 0.0) > ZERO for i in model.used}
-                lp = build_model(self.problem, self.variant, fixed_use)
+                chosen = plan.in_offer_order(len(self.problem.offers))
+                lp = build_model(self.problem, self.variant, fixed_use, chosen)
                 remaining = max(self.time_limit - (time.perf_counter() - started), 1.0)
                 fixed = run_model(lp, self.solver, remaining, mip=False)
                 if fixed.status is SolveStatus.OPTIMAL:
@@ -222,11 +226,47 @@ def run_model(
     """Solve `model` once. An integer model whose materials share no limit is solved one
     material at a time."""
     matrix = matrix if matrix is not None else model.matrix()
-    if mip and matrix.integer.any() and len(model.problem.materials) > 1:
+    integer = mip and bool(matrix.integer.any())
+    materials = len(model.problem.materials)
+    if (integer and materials > 1) or (not mip and materials > RELAXED_TOGETHER):
         parts = _by_material(model, matrix)
-        if parts is not None:
+        if parts is not None and integer:
             return _run_parts(matrix, parts, solver, time_limit)
+        if parts is not None:
+            return _run_linear_parts(matrix, parts, solver, time_limit)
     return run_matrix(matrix, solver, time_limit, mip)
+
+
+def _run_linear_parts(
+    matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
+) -> Solution:
+    """The linear program (integrality dropped) of many materials, RELAXED_TOGETHER materials
+    at a time: the parts share no row, so their values and duals are the whole's, and many
+    small programs solve far faster than one large one (the linear model of a solved integer
+    model, for its duals)."""
+    started = time.perf_counter()
+    values = np.zeros(matrix.columns)
+    row_duals: np.ndarray | None = np.zeros(matrix.rows)
+    col_duals: np.ndarray | None = np.zeros(matrix.columns)
+    for columns, rows in _together(parts, RELAXED_TOGETHER):
+        remaining = time_limit - (time.perf_counter() - started)
+        part = (
+            run_matrix(_part(matrix, columns, rows), solver, remaining, mip=False)
+            if remaining > 0
+            else Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
+        )
+        if part.status is not SolveStatus.OPTIMAL or part.values is None:
+            return replace(part, values=None, row_duals=None, col_duals=None)
+        values[columns] = part.values
+        if part.row_duals is None or part.col_duals is None:
+            row_duals = col_duals = None
+        elif row_duals is not None and col_duals is not None:
+            row_duals[rows] = part.row_duals
+            col_duals[columns] = part.col_duals
+    objective = float(matrix.cost @ values) + matrix.offset
+    return Solution(
+        SolveStatus.OPTIMAL, "", values, objective, row_duals, col_duals, solver_status="Optimal"
+    )
 
 
 def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
@@ -302,16 +342,47 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
 def _run_parts(
     matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
 ) -> Solution:
-    """Solve each material's integer sub-model within what is left of the time limit; the whole
-    is optimal only if every part is, and has a plan only if every part has one. (Its duals
-    come from the linear model with the choices fixed, so none are kept here.)"""
+    """Solve each material's integer sub-model (several at a time: `_together`) within what is
+    left of the time limit; the whole is optimal only if every part is, and has a plan only if
+    every part has one. (Its duals come from the linear model with the choices fixed, so none
+    are kept here.)
+
+    The linear relaxation is solved first (RELAXED_TOGETHER materials at a time): a part whose
+    integer columns it leaves whole is already an optimum of that part (no integer plan costs
+    less than the relaxation), so only the other parts are solved as integer programs; a
+    relaxation with no plan means no plan at all."""
     started = time.perf_counter()
     values = np.zeros(matrix.columns)
-    objective, proven = matrix.offset, True
+    proven = True
     words: list[str] = []
     gaps: list[float] = []
     nodes: list[int] = []
-    for columns, rows in parts:
+    column_part = np.full(matrix.columns, -1, dtype=np.int64)
+    for number, (columns, _) in enumerate(parts):
+        column_part[columns] = number
+    again = np.zeros(len(parts), dtype=bool)  # the parts left to solve as integer programs
+    for first in range(0, len(parts), RELAXED_TOGETHER):
+        columns, rows = _together(parts[first : first + RELAXED_TOGETHER], RELAXED_TOGETHER)[0]
+        remaining = time_limit - (time.perf_counter() - started)
+        relaxed = (
+            run_matrix(_part(matrix, columns, rows), solver, remaining, mip=False)
+            if remaining > 0
+            else Solution(SolveStatus.TIME_LIMIT)
+        )
+        if relaxed.status is SolveStatus.INFEASIBLE:
+            return relaxed
+        if relaxed.status is not SolveStatus.OPTIMAL or relaxed.values is None:
+            again[first : first + RELAXED_TOGETHER] = True
+            continue
+        integer = matrix.integer[columns]
+        found = relaxed.values[integer]
+        whole = np.round(found)
+        values[columns] = relaxed.values
+        values[columns[integer]] = whole  # the parts solved again overwrite theirs
+        again[column_part[columns[integer][np.abs(found - whole) > WHOLE]]] = True
+        words.append(relaxed.solver_status)
+    parts = [part for part, left in zip(parts, again.tolist(), strict=True) if left]
+    for columns, rows in _together(parts):
         remaining = time_limit - (time.perf_counter() - started)
         part = (
             run_matrix(_part(matrix, columns, rows), solver, remaining)
@@ -325,7 +396,6 @@ def _run_parts(
                 return Solution(SolveStatus.TIME_LIMIT, _no_plan_in_time(time_limit))
             return part
         values[columns] = part.values
-        objective += part.objective
         proven = proven and part.status is SolveStatus.OPTIMAL
         words.append(part.solver_status)
         gaps += [] if part.mip_gap is None else [part.mip_gap]
@@ -335,10 +405,27 @@ def _run_parts(
         "mip_gap": max(gaps) if gaps else None,
         "nodes": sum(nodes) if nodes else None,
     }
+    objective = float(matrix.cost @ values) + matrix.offset
     if not proven:
         message = _not_proven(time_limit)
         return Solution(SolveStatus.TIME_LIMIT, message, values, objective, **account)
     return Solution(SolveStatus.OPTIMAL, "", values, objective, **account)
+
+
+def _together(
+    parts: list[tuple[np.ndarray, np.ndarray]], size: int | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The parts in groups of up to `size` (PARTS_TOGETHER), each solved as one program: a
+    solver's work per program outweighs that of a small part, and separate parts stay separate
+    within a program (an integer program's root alone settles most of them)."""
+    size = size or PARTS_TOGETHER
+    return [
+        (
+            np.concatenate([columns for columns, _ in parts[k : k + size]]),
+            np.concatenate([rows for _, rows in parts[k : k + size]]),
+        )
+        for k in range(0, len(parts), size)
+    ]
 
 
 def _not_proven(time_limit: float) -> str:

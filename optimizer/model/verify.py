@@ -25,7 +25,7 @@ def plan_cost(problem: Problem, plan: Plan, q: np.ndarray | None = None) -> floa
     already at hand."""
     data = problem.data
     q = _quantities(problem, plan) if q is None else q
-    bought = float(data.landed @ q + data.fixed_cost[q > ZERO].sum())
+    bought = float(problem.landed_paid(q) @ q + data.fixed_cost[q > ZERO].sum())
     return bought + reserve_cost(problem, plan) + stock_cost(problem, plan)
 
 
@@ -112,12 +112,16 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
                 )
             )
 
-    countries, country = data.countries, data.country
+    # an offer counts toward the country it ships from and, when another, its origin
+    countries = data.countries
+    other = np.flatnonzero(data.origin != data.country)
+    counted = np.concatenate([np.arange(len(offers)), other])
+    country = np.concatenate([data.country, data.origin[other]])
     size = max(len(countries), 1)
     keys, first, inverse = np.unique(
-        material * size + country, return_index=True, return_inverse=True
+        material[counted] * size + country, return_index=True, return_inverse=True
     )
-    amounts = np.bincount(inverse, weights=q, minlength=len(keys))
+    amounts = np.bincount(inverse, weights=q[counted], minlength=len(keys))
     pair_material, pair_country = keys // size, keys % size
     own = [problem.countries.get(c) for c in countries]
     own_cap = np.array([1.0 if c is None or c.max_share is None else c.max_share for c in own])
@@ -127,7 +131,7 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     for k in np.flatnonzero(above).tolist():
         m, c = int(pair_material[k]), int(pair_country[k])
         text = f"{names[m]}: {countries[c]} supplies {amounts[k]:g}, above its cap"
-        found.append((m, 3, int(first[k]), text))
+        found.append((m, 3, int(counted[first[k]]), text))
 
     if problem.groups:
         groups = list(problem.groups)
@@ -136,9 +140,11 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
             [group_number.get(problem.group_of(c) or "", -1) for c in countries], dtype=np.int64
         )
         group = of_country[country] if len(country) else np.zeros(0, np.int64)
-        member = group >= 0
+        # once per offer, also when its country and its origin are of the same group
+        belongs = np.zeros((len(offers), len(groups)), dtype=bool)
+        belongs[counted[group >= 0], group[group >= 0]] = True
         by_group = np.zeros((count, len(groups)))
-        np.add.at(by_group, (material[member], group[member]), q[member])
+        np.add.at(by_group, material, belongs * q[:, None])
         for g, (name, spec) in enumerate(problem.groups.items()):
             for m in range(count):
                 amount = by_group[m, g]
@@ -151,21 +157,27 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
 
     risk = np.bincount(material, weights=problem.data.risk * q, minlength=count)
     used = np.bincount(material, weights=(q > ZERO).astype(np.float64), minlength=count)
+    co2 = np.bincount(material, weights=np.nan_to_num(data.co2) * q, minlength=count)
     for m, spec in enumerate(materials):
         cap = spec.max_avg_risk
         if cap is not None and risk[m] > cap * supplied[m] + 100 * tol[m]:
             average = risk[m] / supplied[m]
             found.append((m, 5, 0, f"{names[m]}: average risk {average:g} is above the cap"))
+        co2_cap = spec.max_avg_co2
+        if co2_cap is not None and co2[m] > co2_cap * supplied[m] + max(co2_cap, 1.0) * tol[m]:
+            average = co2[m] / supplied[m]
+            found.append((m, 7, 0, f"{names[m]}: average CO2 {average:g} is above the cap"))
         if spec.max_suppliers is not None and used[m] > spec.max_suppliers:
             text = f"{int(used[m])} offers used, more than {spec.max_suppliers}"
             found.append((m, 6, 0, f"{names[m]}: {text}"))
 
+    found += _awards(problem, q, tol)
     problems = [text for *_, text in sorted(found)]
     cap = problem.settings.max_country_spend_share
     if cap is not None:
-        landed = problem.data.landed
-        spend = np.bincount(country, weights=landed * q, minlength=len(countries))
-        total = float(spend.sum())
+        landed = problem.landed_paid(q)
+        spend = np.bincount(country, weights=(landed * q)[counted], minlength=len(countries))
+        total = float(landed @ q)
         for c, amount in enumerate(spend.tolist()):
             if amount > cap * total + TOLERANCE * max(1.0, total):
                 problems.append(
@@ -176,6 +188,42 @@ def verify(problem: Problem, plan: Plan) -> list[str]:
     if objective > plan.objective + TOLERANCE * max(1.0, abs(plan.objective)):
         problems.append(f"the plan costs {objective:g}, more than the solver's {plan.objective:g}")
     return problems
+
+
+def _awards(problem: Problem, q: np.ndarray, tol: np.ndarray) -> list[tuple[int, int, int, str]]:
+    """min_award: every offer used supplies at least its share of its material's demand;
+    min_countries: that many countries of origin (an offer counts under its origin, once) each
+    supply at least country_floor of the demand."""
+    found: list[tuple[int, int, int, str]] = []
+    data = problem.data
+    names = list(problem.materials)
+    materials = list(problem.materials.values())
+    demand = np.array([m.quantity for m in materials], dtype=np.float64)
+    award = np.array([m.min_award or 0.0 for m in materials], dtype=np.float64)
+    if len(award) and (award > 0).any():
+        least = (award * demand)[data.material]
+        below = (q > ZERO) & (q < least - tol[data.material])
+        for i in np.flatnonzero(below).tolist():
+            m = int(data.material[i])
+            supplier = problem.offers[i].supplier
+            text = f"{supplier} supplies {q[i]:g}, below the minimum award of {least[i]:g}"
+            found.append((m, 8, i, f"{names[m]}: {text}"))
+    counts = np.array([m.min_countries or 0 for m in materials], dtype=np.int64)
+    if len(counts) and (counts > 0).any():
+        floor = problem.settings.country_floor
+        width = max(len(data.countries), 1)
+        by_origin = np.bincount(
+            data.material * width + data.origin, weights=q, minlength=len(materials) * width
+        ).reshape(len(materials), width)
+        reach = (by_origin >= (floor * demand - tol)[:, None]) & (by_origin > ZERO)
+        enough = reach.sum(axis=1)
+        for m in np.flatnonzero(enough < counts).tolist():
+            text = (
+                f"{enough[m]} countries of origin supply at least {floor:.4g} of it, "
+                f"fewer than {counts[m]}"
+            )
+            found.append((m, 9, 0, f"{names[m]}: {text}"))
+    return found
 
 
 def _resilience(problem: Problem, plan: Plan, q: np.ndarray) -> list[str]:

@@ -1272,7 +1272,12 @@ def _countries(
         _country_groups(table, groups_table, odd, found)
     countries = {
         name: Country(
-            name=name, max_share=item.max_share, group=item.group, risk=item.risk, row=row
+            name=name,
+            max_share=item.max_share,
+            group=item.group,
+            risk=item.risk,
+            row=row,
+            embargo=bool(item.embargo),
         )
         for name, (row, item) in rows.items()
     }

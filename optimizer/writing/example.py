@@ -21,22 +21,25 @@ OFFERS = pd.DataFrame(
     [
         # supplier, country, material, unit_price, capacity, freight, tariff, risk,
         # min_order, fixed_cost, current_quantity (today's purchases, Russia's included),
-        # reserve_price (a fee per kg of capacity held for a disruption, outside China)
-        ("Yunnan Gallium Metals", "China", "Gallium", 285, 90_000, 6, None, None, None, None, 72_000, None),  # noqa: E501
-        ("Shandong Alumina Ga", "China", "Gallium", 292, 60_000, 6, None, None, None, None, 40_000, None),  # noqa: E501
-        ("Pavlodar Gallium (ERG)", "Kazakhstan", "Gallium", 410, 15_000, 14, None, None, 5_000, None, None, 20),  # noqa: E501
-        ("Wagerup Gallium JV", "Australia", "Gallium", 455, 40_000, 10, None, None, 10_000, 250_000, None, 25),  # noqa: E501
-        ("Kanto Ga Recycling", "Japan", "Gallium", 495, 30_000, 2, None, None, None, None, 20_000, 30),  # noqa: E501
-        ("Ulsan Gallium", "Korea", "Gallium", 440, 8_000, 4, None, None, None, None, 8_000, 25),
-        ("Stade Gallium", "Germany", "Gallium", 505, 12_000, 16, None, None, None, 120_000, None, 90),  # noqa: E501
-        ("Ural Gallium", "Russia", "Gallium", 330, 10_000, 12, None, None, None, None, 10_000, None),  # noqa: E501
-        ("Trail Germanium Refinery", "Canada", "Germanium", 1_750, 8_000, 20, None, None, None, None, None, 60),  # noqa: E501
-        ("Olen Germanium Recycling", "Belgium", "Germanium", 1_850, 6_000, 25, None, None, None, None, 3_000, 70),  # noqa: E501
-        ("Yunnan Germanium", "China", "Germanium", 1_450, 20_000, 15, None, None, None, None, 15_000, None),  # noqa: E501
-        ("Kanto Ge Recycling", "Japan", "Germanium", 1_950, 3_000, 3, None, None, None, None, 2_000, 80),  # noqa: E501
+        # reserve_price (a fee per kg of capacity held for a disruption, outside China),
+        # origin (where the metal was first produced, when it ships from elsewhere: Kyushu
+        # refines Chinese primary gallium in Japan, so it is Chinese exposure)
+        ("Yunnan Gallium Metals", "China", "Gallium", 285, 90_000, 6, None, None, None, None, 72_000, None, None),  # noqa: E501
+        ("Shandong Alumina Ga", "China", "Gallium", 292, 60_000, 6, None, None, None, None, 40_000, None, None),  # noqa: E501
+        ("Pavlodar Gallium (ERG)", "Kazakhstan", "Gallium", 410, 15_000, 14, None, None, 5_000, None, None, 20, None),  # noqa: E501
+        ("Wagerup Gallium JV", "Australia", "Gallium", 455, 40_000, 10, None, None, 10_000, 250_000, None, 25, None),  # noqa: E501
+        ("Kanto Ga Recycling", "Japan", "Gallium", 495, 30_000, 2, None, None, None, None, 20_000, 30, None),  # noqa: E501
+        ("Kyushu Gallium Refining", "Japan", "Gallium", 289, 20_000, 3, None, None, None, None, None, None, "China"),  # noqa: E501
+        ("Ulsan Gallium", "Korea", "Gallium", 440, 8_000, 4, None, None, None, None, 8_000, 25, None),  # noqa: E501
+        ("Stade Gallium", "Germany", "Gallium", 505, 12_000, 16, None, None, None, 120_000, None, 90, None),  # noqa: E501
+        ("Ural Gallium", "Russia", "Gallium", 330, 10_000, 12, None, None, None, None, 10_000, None, None),  # noqa: E501
+        ("Trail Germanium Refinery", "Canada", "Germanium", 1_750, 8_000, 20, None, None, None, None, None, 60, None),  # noqa: E501
+        ("Olen Germanium Recycling", "Belgium", "Germanium", 1_850, 6_000, 25, None, None, None, None, 3_000, 70, None),  # noqa: E501
+        ("Yunnan Germanium", "China", "Germanium", 1_450, 20_000, 15, None, None, None, None, 15_000, None, None),  # noqa: E501
+        ("Kanto Ge Recycling", "Japan", "Germanium", 1_950, 3_000, 3, None, None, None, None, 2_000, 80, None),  # noqa: E501
     ],
     columns=["supplier", "country", "material", "unit_price", "capacity", "freight", "tariff",
-             "risk", "min_order", "fixed_cost", "current_quantity", "reserve_price"],
+             "risk", "min_order", "fixed_cost", "current_quantity", "reserve_price", "origin"],
 )
 # fmt: on
 

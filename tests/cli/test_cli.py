@@ -15,6 +15,7 @@ import random
 import re
 import subprocess
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,19 +126,22 @@ SETTING_NAMES = [
 # and Stade (10), none from Pavlodar (45), reserved in full (15,000 at 20). Buying Stade's
 # 12,000 instead of Kanto's costs 24 $/kg and its fixed 120,000, but leaves Kanto's cheaper
 # reservation (30 against 90 $/kg): 312,000 less. So Kanto buys 15,000 and reserves 15,000.
+# Kyushu refines Chinese gallium in Japan (origin China): it counts toward China (its cap,
+# FEOC, risk 80, China's loss) and Japan; at 289 + 3 it is cheaper than Shandong (292 + 6), so
+# it buys the 15,000 of China's share that Yunnan's cap leaves: 90,000 less (92,339,000 before).
 # Germanium: China at its 50% cap (10,000), Canada at capacity (8,000), 2,000 from Belgium
 # (cheaper than Japan); China's loss must leave 15,000, so 5,000 more held outside China:
 # Belgium's spare 4,000 (70 $/kg) and 1,000 in Japan (80 $/kg) reserved, which makes no
 # fourth supplier (max_suppliers 3).
 # 21,930,000 + 18,850,000 + 7,455,000 + 3,552,000 + 6,372,000 + 750,000 + 510,000 (gallium)
-# + 32,560,000 + 360,000 (germanium) = 92,339,000.
-GOLDEN_TOTAL_COST = 92_339_000.0
+# - 90,000 (Kyushu for Shandong) + 32,560,000 + 360,000 (germanium) = 92,249,000.
+GOLDEN_TOTAL_COST = 92_249_000.0
 GOLDEN_ALLOCATION = {  # bought, reserved
     ("Gallium", "Yunnan Gallium Metals"): (60_000.0, 0.0),
-    ("Gallium", "Shandong Alumina Ga"): (15_000.0, 0.0),
     ("Gallium", "Pavlodar Gallium (ERG)"): (0.0, 15_000.0),
     ("Gallium", "Wagerup Gallium JV"): (40_000.0, 0.0),
     ("Gallium", "Kanto Ga Recycling"): (15_000.0, 15_000.0),
+    ("Gallium", "Kyushu Gallium Refining"): (15_000.0, 0.0),
     ("Gallium", "Ulsan Gallium"): (8_000.0, 0.0),
     ("Gallium", "Stade Gallium"): (12_000.0, 0.0),
     ("Germanium", "Trail Germanium Refinery"): (8_000.0, 0.0),
@@ -786,6 +790,7 @@ class OfferSpec:
     min_order: float | None = None
     fixed_cost: float | None = None
     reserve_price: float | None = None
+    origin: str | None = None  # where first produced, when not `country`
 
 
 @dataclass
@@ -829,7 +834,18 @@ class Spec:
         return o.unit_price * (1 + tariff) + (o.freight or 0.0)
 
     def risk(self, o: OfferSpec) -> float:
-        return o.risk if o.risk is not None else self.country(o.country).risk or 0.0
+        """Its own, else the higher of its country's and its origin's (contract, Origin)."""
+        if o.risk is not None:
+            return o.risk
+        known = [self.country(c).risk for c in self.places(o)]
+        return max((r for r in known if r is not None), default=0.0)
+
+    def places(self, o: OfferSpec) -> set[str]:
+        """The countries an offer counts toward: where it ships from and where it originates."""
+        return {o.country, o.origin or o.country}
+
+    def barred(self, o: OfferSpec) -> bool:
+        return any(self.country(c).embargo for c in self.places(o))
 
     def country_cap(self, material: str, country: str) -> float:
         cap = self.demand[material].max_country_share
@@ -855,13 +871,13 @@ class Spec:
 
     def holds(self, o: OfferSpec) -> float:
         """What an offer can hold bought and reserved: its capacity, blank = the demand."""
-        if self.country(o.country).embargo:
+        if self.barred(o):
             return 0.0
         return o.capacity if o.capacity is not None else self.demand[o.material].quantity
 
     def upper(self, o: OfferSpec) -> float:
         demand = self.demand[o.material].quantity
-        if self.country(o.country).embargo:
+        if self.barred(o):
             return 0.0
         return min(
             demand,
@@ -955,16 +971,25 @@ def check_invariants(spec: Spec, output: Path) -> dict[str, pd.DataFrame]:
         check_cover(spec, name, held, mrow, tables["Resilience"])
         if want.max_suppliers is not None:
             assert len(rows) <= want.max_suppliers
-        by_country = rows.groupby("country")["quantity"].sum()
+        bought_offers = [
+            (offers[(name, s)], q) for s, q in zip(rows["supplier"], rows["quantity"], strict=True)
+        ]
+        by_country: dict[str, float] = defaultdict(float)  # toward its country and its origin
+        by_origin: dict[str, float] = defaultdict(float)  # once, under its origin
+        for o, q in bought_offers:
+            for place in spec.places(o):
+                by_country[place] += q
+            by_origin[o.origin or o.country] += q
         for country, amount in by_country.items():
             assert amount / want.quantity <= spec.country_cap(name, country) + TOL, country
         for group, (most, least) in spec.groups.items():
-            members = [c for c, s in spec.countries.items() if s.group == group]
-            share = float(by_country[by_country.index.isin(members)].sum()) / want.quantity
+            members = {c for c, s in spec.countries.items() if s.group == group}
+            amount = sum(q for o, q in bought_offers if spec.places(o) & members)
+            share = amount / want.quantity
             assert most is None or share <= most + TOL, group
             assert least is None or share >= least - TOL, group
         if supplied > 0:
-            hhi = sum((a / supplied) ** 2 for a in by_country)
+            hhi = sum((a / supplied) ** 2 for a in by_origin.values())
             assert close(mrow.hhi, hhi), (name, mrow.hhi, hhi)
             risk = sum(
                 q * spec.risk(offers[(name, s)])
@@ -977,16 +1002,23 @@ def check_invariants(spec: Spec, output: Path) -> dict[str, pd.DataFrame]:
     seen = set()
     for crow in countries_sheet.itertuples():
         demand = spec.demand[crow.material].quantity
-        rows = allocation[
-            (allocation["material"] == crow.material) & (allocation["country"] == crow.country)
-        ]
-        assert close(crow.quantity, float(rows["quantity"].sum()), demand)
+        amount = sum(
+            r.quantity
+            for r in allocation.itertuples()
+            if r.material == crow.material
+            and crow.country in spec.places(offers[(r.material, r.supplier)])
+        )
+        assert close(crow.quantity, amount, demand)
         assert close(crow.share, crow.quantity / demand)
         assert close(crow.cap, spec.country_cap(crow.material, crow.country)), crow
         assert crow.share <= crow.cap + TOL, crow
         seen.add((crow.material, crow.country))
     bought = allocation[allocation["quantity"] > 0]
-    assert seen == set(zip(bought["material"], bought["country"], strict=True))
+    assert seen == {
+        (r.material, place)
+        for r in bought.itertuples()
+        for place in spec.places(offers[(r.material, r.supplier)])
+    }
 
     for lrow in tables["Constraints"].itertuples():  # only binding limits are listed
         assert -TOL <= lrow.slack <= TOL * max(1.0, abs(lrow.limit)), lrow
@@ -1010,8 +1042,10 @@ def check_cover(
     want = spec.demand[name]
     required = spec.min_cover(name) * want.quantity
     rows = resilience[resilience["material"] == name].set_index("disruption")
-    for country in {o.country for o in spec.offers if o.material == name}:
-        elsewhere = held[held["country"] != country]
+    offers = {o.supplier: o for o in spec.offers if o.material == name}
+    for country in {c for o in offers.values() for c in spec.places(o)}:
+        lost = [country in spec.places(offers[s]) for s in held["supplier"]]
+        elsewhere = held[[not x for x in lost]]
         available = float((elsewhere["quantity"] + elsewhere["reserved"]).sum())
         available += (want.stock or 0.0) + mrow.stock_added
         assert available >= required - TOL * want.quantity, (name, country, available)

@@ -540,13 +540,10 @@ def independent_optimum(problem: Problem) -> float | None:
             m.quantity,
             m.quantity,
         )
-        for country in {o.country for o in offers if o.material == m.name}:
-            share = problem.country_cap(m.name, country)
-            members = {
-                x + j: 1.0
-                for j, o in enumerate(offers)
-                if o.material == m.name and o.country == country
-            }
+        mine = [(j, o) for j, o in enumerate(offers) if o.material == m.name]
+        for country in {c for _, o in mine for c in (o.country, o.origin) if c}:
+            share = problem.country_cap(m.name, country)  # from it or originating in it
+            members = {x + j: 1.0 for j, o in mine if country in (o.country, o.origin)}
             row(members, -np.inf, share * m.quantity)
     for c, (_, j, factor) in enumerate(cuts):
         lower[w + c], upper[w + c] = 0.0, factor * held[j]
