@@ -85,10 +85,13 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
     returns: HiGHS re-solves without holding Python's lock, so the caller can check the plan
     and write the report on the other core until `Analysis.family_costs` is read."""
     solver, time_limit = session.solver, session.time_limit
-    thread = ThreadPoolExecutor(1, thread_name_prefix="family-costs")
-    analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
-    thread.shutdown(wait=False)
-    analysis.baseline = baseline = baseline_plan(problem, solver, time_limit)
+    if session.pooled:  # its solves fork worker processes: no thread solves meanwhile
+        analysis = Analysis(known=family_costs(problem, result, session))
+    else:
+        thread = ThreadPoolExecutor(1, thread_name_prefix="family-costs")
+        analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
+        thread.shutdown(wait=False)
+    analysis.baseline = baseline = baseline_plan(problem, solver, time_limit, session.workers)
     base_objective = scenario_reference(problem, result, analysis)
     if baseline.plan is not None and baseline.status is SolveStatus.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
@@ -126,7 +129,9 @@ def scenario_reference(problem: Problem, result: SolveResult, analysis: Analysis
     return without[0].objective_without
 
 
-def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResult:
+def baseline_plan(
+    problem: Problem, solver: str, time_limit: float, workers: int = 1
+) -> SolveResult:
     """The cheapest plan with every share, group and risk limit removed and no risk price.
 
     Without minimum orders, fixed costs or supplier counts that plan needs no solver: each
@@ -136,7 +141,7 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
         m.max_suppliers is not None or m.whole for m in problem.materials.values()
     )
     if integer:
-        return solve(problem, solver, time_limit, BASELINE, duals=False)
+        return solve(problem, solver, time_limit, BASELINE, duals=False, workers=workers)
     started = time.perf_counter()
     penalty = problem.settings.shortfall_penalty
     data = problem.data

@@ -7,7 +7,8 @@ reported as such even when the solver calls its plan optimal, and no value is re
 infeasible solve. The plan is still checked by `verify` before use.
 
 Integer models without a limit that ties materials together are solved one material at a time:
-many small integer programs solve far faster than one large one. A part with no variable at all
+many small integer programs solve far faster than one large one, and with several workers they
+are shared out among that many processes. A part with no variable at all
 (a material without an offer) is decided here: it has a plan exactly when each of its rows allows
 nothing, which no solver is asked (HiGHS calls such a model 'Empty', not infeasible).
 """
@@ -15,11 +16,14 @@ nothing, which no solver is asked (HiGHS calls such a model 'Empty', not infeasi
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,10 +98,12 @@ def solve(
     time_limit: float = 60.0,
     variant: Variant = CHEAPEST,
     duals: bool = True,
+    workers: int = 1,
 ) -> SolveResult:
     """Build and solve one model of `problem`; with `duals`, also the duals of its limits
-    (for an integer model, those of the LP with the choice of offers fixed)."""
-    return Session(problem, solver, time_limit, variant).solve(duals)
+    (for an integer model, those of the LP with the choice of offers fixed). An integer model
+    solved one material at a time shares its materials out among `workers` processes."""
+    return Session(problem, solver, time_limit, variant, workers).solve(duals)
 
 
 class Session:
@@ -106,7 +112,12 @@ class Session:
     last basis, so each costs a fraction of the first solve."""
 
     def __init__(
-        self, problem: Problem, solver: str, time_limit: float, variant: Variant = CHEAPEST
+        self,
+        problem: Problem,
+        solver: str,
+        time_limit: float,
+        variant: Variant = CHEAPEST,
+        workers: int = 1,
     ) -> None:
         if solver not in SOLVERS:
             raise _unknown(solver)
@@ -116,6 +127,7 @@ class Session:
             time_limit,
             variant,
         )
+        self.workers = workers
         self.model = build_model(problem, variant)
         self.matrix = self.model.matrix()
         self._highs: highspy.Highs | None = None
@@ -127,7 +139,9 @@ class Session:
             self._highs = _highs(self.matrix, self.time_limit, mip=False)
             solution = _run_highs(self._highs, self.time_limit)
         else:
-            solution = run_model(model, self.solver, self.time_limit, self.matrix)
+            solution = run_model(
+                model, self.solver, self.time_limit, self.matrix, True, self.workers
+            )
         plan = plan_of(model, solution)
         found: np.ndarray | None = None
         if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
@@ -155,13 +169,19 @@ class Session:
             solution.nodes,
         )
 
+    @property
+    def pooled(self) -> bool:
+        """Whether its integer solves share materials out among worker processes (which are
+        forked: no other thread may solve meanwhile)."""
+        return self.workers > 1 and bool(self.matrix.integer.any())
+
     def solve_within(self, within: Mapping[str, float]) -> SolveResult:
         """The cheapest plan of this relaxation among moves no larger than `within`
         (`Variant.within`), with no duals. With HiGHS and a linear model, the solved model gets
         the bounds and the cost and starts from its last basis (and the session keeps them)."""
         if self._highs is None:
             variant = replace(self.variant, within=within)
-            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+            return solve(self.problem, self.solver, self.time_limit, variant, False, self.workers)
         started = time.perf_counter()
         model, highs = self.model, self._highs
         upper, row, column, value, _ = relaxation_bounds(model, within)
@@ -189,7 +209,7 @@ class Session:
         """The model without `family`'s limits, solved with no duals."""
         if self._highs is None:
             variant = replace(self.variant, without=self.variant.without | {family})
-            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+            return solve(self.problem, self.solver, self.time_limit, variant, False, self.workers)
         started = time.perf_counter()
         limits = [lim for lim in self.model.limits if FAMILY_OF[lim.kind] is family]
         rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
@@ -218,14 +238,15 @@ def run_model(
     time_limit: float,
     matrix: Matrix | None = None,
     mip: bool = True,
+    workers: int = 1,
 ) -> Solution:
     """Solve `model` once. An integer model whose materials share no limit is solved one
-    material at a time."""
+    material at a time, in `workers` processes."""
     matrix = matrix if matrix is not None else model.matrix()
     if mip and matrix.integer.any() and len(model.problem.materials) > 1:
         parts = _by_material(model, matrix)
         if parts is not None:
-            return _run_parts(matrix, parts, solver, time_limit)
+            return _run_parts(matrix, parts, solver, time_limit, workers)
     return run_matrix(matrix, solver, time_limit, mip)
 
 
@@ -299,25 +320,28 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
     )
 
 
+PARTS_PER_WORKER = 8  # the smallest share of parts worth a worker process
+
+
 def _run_parts(
-    matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
+    matrix: Matrix,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    solver: str,
+    time_limit: float,
+    workers: int = 1,
 ) -> Solution:
-    """Solve each material's integer sub-model within what is left of the time limit; the whole
-    is optimal only if every part is, and has a plan only if every part has one. (Its duals
-    come from the linear model with the choices fixed, so none are kept here.)"""
-    started = time.perf_counter()
+    """Solve each material's integer sub-model within what is left of the time limit, in
+    `workers` processes; the whole is optimal only if every part is, and has a plan only if
+    every part has one. (Its duals come from the linear model with the choices fixed, so none
+    are kept here.)"""
+    deadline = time.monotonic() + time_limit
     values = np.zeros(matrix.columns)
     objective, proven = matrix.offset, True
     words: list[str] = []
     gaps: list[float] = []
     nodes: list[int] = []
-    for columns, rows in parts:
-        remaining = time_limit - (time.perf_counter() - started)
-        part = (
-            run_matrix(_part(matrix, columns, rows), solver, remaining)
-            if remaining > 0
-            else Solution(SolveStatus.TIME_LIMIT)
-        )
+    solved = _solved_parts(matrix, parts, solver, deadline, workers)
+    for (columns, _), part in zip(parts, solved, strict=False):
         if part.values is None:
             if (
                 part.status is SolveStatus.TIME_LIMIT
@@ -339,6 +363,35 @@ def _run_parts(
         message = _not_proven(time_limit)
         return Solution(SolveStatus.TIME_LIMIT, message, values, objective, **account)
     return Solution(SolveStatus.OPTIMAL, "", values, objective, **account)
+
+
+def _solved_parts(
+    matrix: Matrix,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    solver: str,
+    deadline: float,
+    workers: int,
+) -> Iterator[Solution]:
+    """Each part's solution, in order: from this process, or from `workers` forked ones (the
+    parts not yet started are given up when the caller stops reading)."""
+    pieces = (_part(matrix, columns, rows) for columns, rows in parts)
+    workers = min(workers, len(parts) // PARTS_PER_WORKER)
+    if workers <= 1 or multiprocessing.current_process().daemon:
+        yield from map(_solve_part, pieces, repeat(solver), repeat(deadline))
+        return
+    chunk = max(1, min(100, len(parts) // (workers * 8)))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(_solve_part, pieces, repeat(solver), repeat(deadline), chunksize=chunk)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _solve_part(part: Matrix, solver: str, deadline: float) -> Solution:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return Solution(SolveStatus.TIME_LIMIT)
+    return run_matrix(part, solver, remaining)
 
 
 def _not_proven(time_limit: float) -> str:
