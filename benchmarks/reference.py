@@ -626,7 +626,9 @@ def solve_mip(data: Data) -> np.ndarray:
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"reference MIP of {data.materials[m]} not optimal")
-        quantity[offers] = np.asarray(highs.getSolution().col_value[:k])
+        values = np.asarray(highs.getSolution().col_value)
+        # An offer switched off supplies nothing (HiGHS may leave a tolerance's worth on it).
+        quantity[offers] = np.where(values[k:] > 0.5, values[:k], 0.0)
     return quantity
 
 
