@@ -32,6 +32,7 @@ WRITER_OPTIONS = {
 OVERVIEW = "Overview"  # a page laid out for print, not a table
 CELL_BY_CELL = {"Summary", *CHARTED}
 ROWS_PER_CHUNK = 5_000
+SHEET_ROWS = EXCEL_MAX_ROWS - 1  # rows of values a sheet holds below its header
 COMPRESSION = 1  # zlib level of the bulk sheets: 3-4x faster than the default, 30% larger
 ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # as xlsxwriter writes text
 CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
@@ -53,7 +54,8 @@ def write_workbook(
     keep_history: bool = False,
 ) -> None:
     """Write `tables` as sheets of `path`, atomically (`files.write_atomically`; with
-    `keep_history`, an output it replaces is kept in `previous/`).
+    `keep_history`, an output it replaces is kept in `previous/`). A table longer than a sheet
+    continues on sheets named `<sheet> 2`, `<sheet> 3`, ..., each with the header and styles.
     `decorate(workbook, sheets, tables)` adds what is more than values (charts, validation).
 
     xlsxwriter writes the workbook with headers, styles and charts, and the values of the
@@ -64,8 +66,8 @@ def write_workbook(
     sheets: dict[str, Any] = {}
     bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
     labels = Labels.of(tables)
-    for number, (name, table) in enumerate(tables.items(), 1):
-        sheet = sheets[name] = book.add_worksheet(name)
+    for number, (name, part, table) in enumerate(_sheets(tables), 1):
+        sheet = sheets[part] = book.add_worksheet(part)
         if name == OVERVIEW:
             write_overview(book, sheet, table, tables.get("Country shares"))
             continue
@@ -77,6 +79,18 @@ def write_workbook(
     decorate(book, sheets, tables)
     book.close()
     write_atomically(path, lambda handle: _fill_in(styled, handle, bulk), keep_history)
+
+
+def _sheets(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Each table's name, the name of a sheet of it and that sheet's rows: one sheet, or as
+    many as it takes, the second named `<name> 2`."""
+    for name, table in tables.items():
+        if len(table) <= SHEET_ROWS:
+            yield name, name, table
+            continue
+        for number, start in enumerate(range(0, len(table), SHEET_ROWS), 1):
+            part = name if number == 1 else f"{name} {number}"
+            yield name, part, table.iloc[start : start + SHEET_ROWS].reset_index(drop=True)
 
 
 def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> None:
@@ -115,7 +129,6 @@ def _fill_in(styled: io.BytesIO, target: BinaryIO, bulk: dict[str, pd.DataFrame]
             if table is None:
                 out.writestr(item, source.read(item))
                 continue
-            table = table.iloc[: EXCEL_MAX_ROWS - 1]  # rows past Excel's last are left out
             head, _, tail = source.read(item).decode("utf-8").partition("</sheetData>")
             last = f"{xl_col_to_name(len(table.columns) - 1)}{len(table) + 1}"
             head = DIMENSION.sub(f'<dimension ref="A1:{last}"/>', head, count=1)
@@ -143,9 +156,9 @@ def _rows(table: pd.DataFrame, styles: list[str]) -> Iterator[str]:
     between the fields is repeated and the fields' lists interleaved, then all joined at once:
     what template.format(row, *strings) gives, without a Python call per row or per cell."""
     pieces, columns = [], []
-    for number in range(len(table.columns)):
+    for number, (_, series) in enumerate(table.items()):
         place = f'r="{xl_col_to_name(number)}{{0}}"{styles[number]}'
-        piece, texts = _column(table.iloc[:, number], place)
+        piece, texts = _column(series, place)
         pieces.append(piece.replace("{}", f"{{{number + 1}}}"))
         columns.append(texts)
     template = FIELD.split('<row r="{0}">' + "".join(pieces) + "</row>")  # text, field, text...
