@@ -99,11 +99,13 @@ def solve(
     variant: Variant = CHEAPEST,
     duals: bool = True,
     workers: int = 1,
+    start: Plan | None = None,
 ) -> SolveResult:
     """Build and solve one model of `problem`; with `duals`, also the duals of its limits
     (for an integer model, those of the LP with the choice of offers fixed). An integer model
-    solved one material at a time shares its materials out among `workers` processes."""
-    return Session(problem, solver, time_limit, variant, workers).solve(duals)
+    solved one material at a time shares its materials out among `workers` processes; `start`,
+    a plan this model allows (the plan of a model with more limits), is its first incumbent."""
+    return Session(problem, solver, time_limit, variant, workers).solve(duals, start)
 
 
 class Session:
@@ -129,10 +131,11 @@ class Session:
         )
         self.workers = workers
         self.model = build_model(problem, variant)
+        self.plan: Plan | None = None  # of its last solve
         self.matrix = self.model.matrix()
         self._highs: highspy.Highs | None = None
 
-    def solve(self, duals: bool = True) -> SolveResult:
+    def solve(self, duals: bool = True, start: Plan | None = None) -> SolveResult:
         started = time.perf_counter()
         model = self.model
         if self.solver == "highs" and self.matrix.columns and not self.matrix.integer.any():
@@ -140,9 +143,9 @@ class Session:
             solution = _run_highs(self._highs, self.time_limit)
         else:
             solution = run_model(
-                model, self.solver, self.time_limit, self.matrix, True, self.workers
+                model, self.solver, self.time_limit, self.matrix, True, self.workers, start
             )
-        plan = plan_of(model, solution)
+        plan = self.plan = plan_of(model, solution)
         found: np.ndarray | None = None
         if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
             if model.used or self.matrix.integer.any():
@@ -209,7 +212,9 @@ class Session:
         """The model without `family`'s limits, solved with no duals."""
         if self._highs is None:
             variant = replace(self.variant, without=self.variant.without | {family})
-            return solve(self.problem, self.solver, self.time_limit, variant, False, self.workers)
+            return solve(
+                self.problem, self.solver, self.time_limit, variant, False, self.workers, self.plan
+            )
         started = time.perf_counter()
         limits = [lim for lim in self.model.limits if FAMILY_OF[lim.kind] is family]
         rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
@@ -239,22 +244,52 @@ def run_model(
     matrix: Matrix | None = None,
     mip: bool = True,
     workers: int = 1,
+    start: Plan | None = None,
 ) -> Solution:
     """Solve `model` once. An integer model whose materials share no limit is solved one
-    material at a time, in `workers` processes."""
+    material at a time, in `workers` processes; with HiGHS, from `start` (a plan the model
+    allows) as the first incumbent, which shortens the search and leaves the optimum as it is."""
     matrix = matrix if matrix is not None else model.matrix()
-    if mip and matrix.integer.any() and len(model.problem.materials) > 1:
+    integer = mip and bool(matrix.integer.any())
+    values = _start_values(model, matrix, start) if integer and start is not None else None
+    if integer and len(model.problem.materials) > 1:
         parts = _by_material(model, matrix)
         if parts is not None:
-            return _run_parts(matrix, parts, solver, time_limit, workers)
-    return run_matrix(matrix, solver, time_limit, mip)
+            return _run_parts(matrix, parts, solver, time_limit, workers, values)
+    return run_matrix(matrix, solver, time_limit, mip, values)
 
 
-def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
+def _start_values(model: SourcingModel, matrix: Matrix, plan: Plan) -> np.ndarray | None:
+    """The plan's quantities, and the use switches they set, as values of `model`'s columns (0
+    for any other); None when the plan is of other offers."""
+    quantities = plan.array
+    if quantities is None or len(quantities) != len(model.quantity):
+        return None
+    values = np.zeros(matrix.columns)
+    values[model.quantity] = quantities
+    if model.used:
+        offers = np.fromiter(model.used, np.int64, len(model.used))
+        switches = np.fromiter(model.used.values(), np.int64, len(model.used))
+        values[switches] = quantities[offers] > ZERO
+    return values
+
+
+def run_matrix(
+    matrix: Matrix,
+    solver: str,
+    time_limit: float,
+    mip: bool = True,
+    start: np.ndarray | None = None,
+) -> Solution:
+    """Solve `matrix` once; with HiGHS, an integer model from the values `start` (ignored
+    where they break a limit)."""
     if not matrix.columns:
         return _without_variables(matrix)
     if solver == "highs":
-        return _run_highs(_highs(matrix, time_limit, mip), time_limit)
+        highs = _highs(matrix, time_limit, mip)
+        if start is not None and mip and matrix.integer.any():
+            _warm(highs, start)
+        return _run_highs(highs, time_limit)
     if solver == "cbc":
         return _run_cbc(matrix, time_limit, mip)
     raise _unknown(solver)
@@ -329,18 +364,19 @@ def _run_parts(
     solver: str,
     time_limit: float,
     workers: int = 1,
+    start: np.ndarray | None = None,
 ) -> Solution:
     """Solve each material's integer sub-model within what is left of the time limit, in
-    `workers` processes; the whole is optimal only if every part is, and has a plan only if
-    every part has one. (Its duals come from the linear model with the choices fixed, so none
-    are kept here.)"""
+    `workers` processes, each from its part of `start`; the whole is optimal only if every part
+    is, and has a plan only if every part has one. (Its duals come from the linear model with
+    the choices fixed, so none are kept here.)"""
     deadline = time.monotonic() + time_limit
     values = np.zeros(matrix.columns)
     objective, proven = matrix.offset, True
     words: list[str] = []
     gaps: list[float] = []
     nodes: list[int] = []
-    solved = _solved_parts(matrix, parts, solver, deadline, workers)
+    solved = _solved_parts(matrix, parts, solver, deadline, workers, start)
     for (columns, _), part in zip(parts, solved, strict=False):
         if part.values is None:
             if (
@@ -371,27 +407,33 @@ def _solved_parts(
     solver: str,
     deadline: float,
     workers: int,
+    start: np.ndarray | None = None,
 ) -> Iterator[Solution]:
     """Each part's solution, in order: from this process, or from `workers` forked ones (the
     parts not yet started are given up when the caller stops reading)."""
     pieces = (_part(matrix, columns, rows) for columns, rows in parts)
+    starts = repeat(None) if start is None else (start[columns] for columns, _ in parts)
     workers = min(workers, len(parts) // PARTS_PER_WORKER)
     if workers <= 1 or multiprocessing.current_process().daemon:
-        yield from map(_solve_part, pieces, repeat(solver), repeat(deadline))
+        yield from map(_solve_part, pieces, repeat(solver), repeat(deadline), starts)
         return
     chunk = max(1, min(100, len(parts) // (workers * 8)))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield from pool.map(_solve_part, pieces, repeat(solver), repeat(deadline), chunksize=chunk)
+        yield from pool.map(
+            _solve_part, pieces, repeat(solver), repeat(deadline), starts, chunksize=chunk
+        )
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _solve_part(part: Matrix, solver: str, deadline: float) -> Solution:
+def _solve_part(
+    part: Matrix, solver: str, deadline: float, start: np.ndarray | None = None
+) -> Solution:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return Solution(SolveStatus.TIME_LIMIT)
-    return run_matrix(part, solver, remaining)
+    return run_matrix(part, solver, remaining, True, start)
 
 
 def _not_proven(time_limit: float) -> str:
@@ -458,6 +500,17 @@ def _highs(matrix: Matrix, time_limit: float, mip: bool) -> highspy.Highs:
     integrality = matrix.integer.astype(np.int32) if integer else np.zeros(matrix.columns, np.int32)
     highs.passModel(*head, *arrays, integrality)
     return highs
+
+
+def _warm(highs: highspy.Highs, values: np.ndarray) -> None:
+    """`values` as the integer model's first incumbent; HiGHS checks them against every limit
+    and the integrality, and keeps them only if they hold."""
+    import highspy
+
+    solution = highspy.HighsSolution()
+    solution.col_value = values.tolist()
+    solution.value_valid = True
+    highs.setSolution(solution)
 
 
 def _run_highs(highs: highspy.Highs, time_limit: float) -> Solution:

@@ -5,6 +5,7 @@ model 'Empty')."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -242,3 +243,19 @@ def test_materials_shared_out_stop_at_the_first_part_without_a_plan() -> None:
     result = solve(problem.replace(materials=materials), "highs", TIME_LIMIT, workers=2)
     assert result.status is Status.INFEASIBLE
     assert result.plan is None
+
+
+def test_a_start_plan_leaves_the_optimum_as_it_is() -> None:
+    problem = many_materials(12)
+    plan = solve(problem, "highs", TIME_LIMIT).plan
+    assert plan is not None and plan.array is not None
+    cold = solve(problem, "highs", TIME_LIMIT, duals=False)
+    warm = solve(problem, "highs", TIME_LIMIT, duals=False, start=plan)
+    assert warm.status is Status.OPTIMAL and warm.plan is not None and cold.plan is not None
+    assert warm.plan.objective == pytest.approx(cold.plan.objective)
+    # A start that breaks the limits (every offer at its capacity) is not taken as a plan.
+    wrong = replace(plan, array=np.full(len(plan.array), 60.0))
+    broken = solve(problem, "highs", TIME_LIMIT, duals=False, start=wrong)
+    assert broken.status is Status.OPTIMAL and broken.plan is not None
+    assert broken.plan.objective == pytest.approx(cold.plan.objective)
+    assert verify(problem, broken.plan) == []
