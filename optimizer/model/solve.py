@@ -331,14 +331,12 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
     """The sub-model of `columns` and `rows` (rows that use no other column)."""
     renumber = np.full(matrix.columns, -1, dtype=np.int64)
     renumber[columns] = np.arange(len(columns))
-    lengths = matrix.start[rows + 1] - matrix.start[rows]
-    entries = (
-        np.concatenate([np.arange(matrix.start[r], matrix.start[r + 1]) for r in rows])
-        if len(rows)
-        else np.zeros(0, np.int64)
-    )
+    first = matrix.start[rows].astype(np.int64)
+    lengths = matrix.start[rows + 1] - first
     start = np.zeros(len(rows) + 1, dtype=np.int32)
     np.cumsum(lengths, out=start[1:])
+    # The entries of each row in turn: its first entry's number, then the next ones.
+    entries = np.repeat(first - start[:-1], lengths) + np.arange(start[-1])
     return Matrix(
         matrix.cost[columns],
         matrix.col_lower[columns],
@@ -456,11 +454,17 @@ def _inf() -> float:
     return float(highspy.kHighsInf)
 
 
+_BANNER = [True]  # whether the next HiGHS instance made in this process prints its banner
+
+
 def _new_highs() -> highspy.Highs:
     """A HiGHS instance; the banner highspy prints to the process's stdout the first time one
     is made is swallowed."""
     import highspy
 
+    if not _BANNER[0]:
+        return highspy.Highs()
+    _BANNER[0] = False
     saved = os.dup(1)
     try:
         with open(os.devnull, "w") as devnull:
