@@ -181,11 +181,12 @@ def family_costs(problem: Problem, result: SolveResult, session: Session) -> lis
         if family is not None:
             counts[family] += 1
     cost = plan_cost(problem, result.plan) if result.plan is not None else None
+    free = _free_families(result, session)
     costs = []
     for family in Family:
         if family not in counts:
             continue
-        without = session.solve_without(family)
+        without = _as_solved(result) if family in free else session.solve_without(family)
         cost_without = plan_cost(problem, without.plan) if without.plan is not None else None
         plan = without.plan
         unmet = sum(plan.shortfall.values()) if plan is not None else None
@@ -197,6 +198,25 @@ def family_costs(problem: Problem, result: SolveResult, session: Session) -> lis
             )
         )
     return costs
+
+
+def _free_families(result: SolveResult, session: Session) -> set[Family]:
+    """The families whose limits all have a dual of exactly 0 in the optimal plan of a linear
+    model: without them that plan is still optimal (it and the other duals still meet every
+    optimality condition), so they cost nothing and need no re-solve. Not so in an integer
+    model, whose duals are those of the choice of offers fixed."""
+    duals = result.duals
+    if result.plan is None or result.status is not SolveStatus.OPTIMAL or duals is None:
+        return set()
+    if session.matrix.integer.any() or len(duals) != len(result.limits):
+        return set()
+    families = [FAMILY_OF[limit.kind] for limit in result.limits]
+    priced = {family for family, dual in zip(families, duals.tolist(), strict=True) if dual}
+    return set(families) - priced - {None}
+
+
+def _as_solved(result: SolveResult) -> SolveResult:
+    return SolveResult(result.status, result.solver, 0.0, result.plan, message=result.message)
 
 
 def frontier(

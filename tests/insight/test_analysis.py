@@ -330,6 +330,28 @@ def test_family_costs_each_family_alone(warm: bool) -> None:
     assert plan_cost(problem, baseline.plan) == approx(1000)
 
 
+def test_a_family_without_a_priced_limit_is_not_re_solved_in_a_linear_model() -> None:
+    # The China cap is slack (the risk cap holds China at 40 < 50): its dual is 0, so the plan
+    # stays optimal without it, at no cost, and only the other two families are re-solved.
+    problem = _family_problem()
+    session = Session(problem, SOLVER, TIME_LIMIT)
+    result = session.solve()
+    re_solved: list[Family] = []
+    solve_without = session.solve_without
+
+    def recorded(family: Family) -> SolveResult:
+        re_solved.append(family)
+        return solve_without(family)
+
+    session.solve_without = recorded  # type: ignore[method-assign]
+    costs = {c.family: c for c in family_costs(problem, result, session)}
+    assert re_solved == [Family.SUPPLIER_CAPS, Family.RISK_CAPS]
+    assert costs[Family.COUNTRY_CAPS].status_without is Status.OPTIMAL
+    assert costs[Family.COUNTRY_CAPS].total_cost_without == approx(1220)
+    assert costs[Family.COUNTRY_CAPS].cost == 0
+    assert costs[Family.RISK_CAPS].cost == approx(40)
+
+
 def test_integer_analyses_shared_out_among_workers_agree() -> None:
     # 24 materials like the one above, each a MIP (at most 3 offers used, fixed costs): the
     # plan, the baseline and the cost of each family are the same solved in 2 processes.
