@@ -48,6 +48,20 @@ styling, no column widths, no extra sheets or columns):
   max_supplier_share * demand, else the supplier cap).
 - `Diagnostics` (`level`, `sheet`, `cell`, `message`): one info row.
 
+`run_mip` is the reference of the integer case (`bench.generate(..., integer=True)`): with
+`min_order` and `fixed_cost` on some offers and `max_suppliers` per material, the LP above gains
+a binary y_o per offer, x_o <= u_o y_o, x_o >= min_order_o y_o, sum_o y_o <= max_suppliers and
+the cost fixed_cost_o y_o; each material's MIP is solved on its own, one after another, by one
+HiGHS instance from arrays (relative gap 1e-6, the contract's), and only the allocation is
+written.
+
+Run as a script, it is the benchmark's lean reference as a whole process:
+
+    python benchmarks/reference.py WORKBOOK_OR_FOLDER... --out DIR [--full] [--mip]
+
+each workbook in turn in one process (a folder: its .xlsx files), printing one JSON line with
+the files' total costs.
+
 `run_reference(..., allocation_only=True)` (`bench.py --allocation-only`) writes only the
 `Allocation` sheet, the content the reference wrote before it wrote the contract's sheets
 (now with the same per-cell calls), to measure what the rest of the output costs. The stages
@@ -58,7 +72,10 @@ per-cell work, some 15-20 microseconds a cell on a busy two-core machine).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +121,9 @@ class Data:
     country_share: np.ndarray
     supplier_share: np.ndarray
     avg_risk: np.ndarray
+    min_order: np.ndarray  # per offer, 0 where blank or absent
+    fixed_cost: np.ndarray  # per offer, 0 where blank or absent
+    max_suppliers: np.ndarray  # per material, inf where blank or absent
 
 
 @dataclass
@@ -149,6 +169,11 @@ def read(path: Path) -> Data:
     def numbers(column: list[Any]) -> np.ndarray:
         return np.array(column, dtype=float)
 
+    def optional(sheet: dict[str, list[Any]], name: str, blank: float) -> np.ndarray:
+        rows = len(next(iter(sheet.values())))
+        column = sheet.get(name, [blank] * rows)
+        return np.array([blank if v in ("", None) else v for v in column], dtype=float)
+
     return Data(
         supplier=[str(s) for s in offers["supplier"]],
         country=country,
@@ -162,6 +187,9 @@ def read(path: Path) -> Data:
         country_share=numbers(demand["max_country_share"]),
         supplier_share=numbers(demand["max_supplier_share"]),
         avg_risk=numbers(demand["max_avg_risk"]),
+        min_order=optional(offers, "min_order", 0.0),
+        fixed_cost=optional(offers, "fixed_cost", 0.0),
+        max_suppliers=optional(demand, "max_suppliers", np.inf),
     )
 
 
@@ -531,3 +559,114 @@ def run_reference(path: Path, output: Path, allocation_only: bool = False) -> di
         "seconds": time.perf_counter() - started,
         "timings": timings,
     }
+
+
+MIP_GAP = 1e-6  # the contract's "optimal"
+
+
+def solve_mip(data: Data) -> np.ndarray:
+    """Each material's MIP (see the module docstring) in turn, by one HiGHS instance; the
+    quantities bought."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("mip_rel_gap", MIP_GAP)
+    inf = highspy.kHighsInf
+    quantity = np.zeros(len(data.landed))
+    order = np.argsort(data.material, kind="stable")
+    starts = np.searchsorted(data.material[order], np.arange(len(data.demand) + 1))
+    for m in range(len(data.demand)):
+        offers = order[starts[m] : starts[m + 1]]
+        k, d = len(offers), data.demand[m]
+        upper = np.minimum(np.minimum(data.capacity[offers], d), data.supplier_share[m] * d)
+        countries, country = np.unique(data.country[offers], return_inverse=True)
+        eye = np.eye(k)
+        blocks = [np.hstack([np.ones((1, k)), np.zeros((1, k))])]  # demand
+        lower, upper_rows = [d], [d]
+        if data.country_share[m] < 1:
+            blocks.append(
+                np.hstack([np.eye(len(countries))[:, country], np.zeros((len(countries), k))])
+            )
+            lower += [-inf] * len(countries)
+            upper_rows += [data.country_share[m] * d] * len(countries)
+        blocks.append(np.hstack([[data.risk[offers] - data.avg_risk[m]], np.zeros((1, k))]))
+        lower.append(-inf)
+        upper_rows.append(0.0)
+        blocks.append(np.hstack([eye, -np.diag(upper)]))  # x <= u y
+        lower += [-inf] * k
+        upper_rows += [0.0] * k
+        minimum = data.min_order[offers]
+        some = np.flatnonzero(minimum > 0)
+        blocks.append(np.hstack([eye[some], -np.diag(minimum)[some]]))  # x >= min_order y
+        lower += [0.0] * len(some)
+        upper_rows += [inf] * len(some)
+        if np.isfinite(data.max_suppliers[m]):
+            blocks.append(np.hstack([np.zeros((1, k)), np.ones((1, k))]))
+            lower.append(-inf)
+            upper_rows.append(data.max_suppliers[m])
+        dense = np.vstack(blocks)
+        rows, cols = np.nonzero(dense)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = 2 * k, len(dense)
+        lp.col_cost_ = np.concatenate([data.landed[offers], data.fixed_cost[offers]])
+        lp.col_lower_ = np.zeros(2 * k)
+        lp.col_upper_ = np.concatenate([upper, np.ones(k)])
+        lp.row_lower_ = np.array(lower, dtype=float)
+        lp.row_upper_ = np.array(upper_rows, dtype=float)
+        lp.integrality_ = [highspy.HighsVarType.kContinuous] * k + [
+            highspy.HighsVarType.kInteger
+        ] * k
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = 2 * k, len(dense)
+        lp.a_matrix_.start_ = np.searchsorted(rows, np.arange(len(dense) + 1)).astype(np.int32)
+        lp.a_matrix_.index_ = cols.astype(np.int32)
+        lp.a_matrix_.value_ = dense[rows, cols]
+        highs.clearModel()
+        highs.passModel(lp)
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"reference MIP of {data.materials[m]} not optimal")
+        values = np.asarray(highs.getSolution().col_value)
+        # An offer switched off supplies nothing (HiGHS may leave a tolerance's worth on it).
+        quantity[offers] = np.where(values[k:] > 0.5, values[:k], 0.0)
+    return quantity
+
+
+def run_mip(path: Path, output: Path) -> dict[str, Any]:
+    """The integer case: read, solve per material, write the allocation."""
+    started = time.perf_counter()
+    data = read(path)
+    x = solve_mip(data)
+    write_allocation_only(output, data, x)
+    used = x > POSITIVE
+    cost = float(data.landed @ x + data.fixed_cost[used].sum())
+    return {"status": "optimal", "total_cost": cost, "seconds": time.perf_counter() - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The benchmark's lean reference, one process.")
+    parser.add_argument("paths", type=Path, nargs="+", help="workbooks or folders of them")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the outputs")
+    parser.add_argument("--full", action="store_true", help="write every required sheet")
+    parser.add_argument("--mip", action="store_true", help="the integer case, per material")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    files = [
+        file
+        for path in args.paths
+        for file in (sorted(path.glob("*.xlsx")) if path.is_dir() else [path])
+    ]
+    costs = {}
+    for file in files:
+        output = args.out / f"{file.stem}_reference.xlsx"
+        if args.mip:
+            result = run_mip(file, output)
+        else:
+            result = run_reference(file, output, allocation_only=not args.full)
+        costs[file.name] = result["total_cost"]
+    print(json.dumps({"total_cost": costs}))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -183,7 +183,7 @@ def _solve_and_report(
 ) -> tuple[Status, dict[str, pd.DataFrame], list[Diagnostic]]:
     solver, time_limit = problem.settings.solver, problem.settings.time_limit
     with watch.lap("build"):
-        session = Session(problem, solver, time_limit)
+        session = Session(problem, solver, time_limit, workers=options.workers)
     with watch.lap("solve"):
         solved = session.solve()
     with watch.lap("analyse"):  # the cost of each family goes on in a thread, see `analyse`

@@ -153,18 +153,22 @@ def _locally(
                     yield index, _lost(path, f"its worker process ended ({exc or type(exc)})")
 
 
-CHUNK = 8  # workbooks a worker process takes at once, each read by its one reading process
+CHUNK = 8  # workbooks a worker process takes at once
+_READER: list[Reader] = []  # a worker process's one reading process, for all its chunks
 
 
 def _chunk(
     chunk: list[tuple[int, tuple[Path, Path]]], options: RunOptions, keep_sheets: bool
 ) -> list[tuple[int, Result | None]]:
-    """Several workbooks in a worker process, read by one reading process."""
-    with Reader() as reader:
-        return [
-            (index, _claimed(path, output, options, keep_sheets, reader))
-            for index, (path, output) in chunk
-        ]
+    """Several workbooks in a worker process, read by its one reading process (which ends with
+    the worker: it is a daemon)."""
+    if not _READER:
+        _READER.append(Reader())
+    reader = _READER[0]
+    return [
+        (index, _claimed(path, output, options, keep_sheets, reader))
+        for index, (path, output) in chunk
+    ]
 
 
 def _on_cluster(

@@ -85,10 +85,13 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
     returns: HiGHS re-solves without holding Python's lock, so the caller can check the plan
     and write the report on the other core until `Analysis.family_costs` is read."""
     solver, time_limit = session.solver, session.time_limit
-    thread = ThreadPoolExecutor(1, thread_name_prefix="family-costs")
-    analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
-    thread.shutdown(wait=False)
-    analysis.baseline = baseline = baseline_plan(problem, solver, time_limit)
+    if session.pooled:  # its solves fork worker processes: no thread solves meanwhile
+        analysis = Analysis(known=family_costs(problem, result, session))
+    else:
+        thread = ThreadPoolExecutor(1, thread_name_prefix="family-costs")
+        analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
+        thread.shutdown(wait=False)
+    analysis.baseline = baseline = baseline_plan(problem, solver, time_limit, session.workers)
     base_objective = scenario_reference(problem, result, analysis)
     if baseline.plan is not None and baseline.status is SolveStatus.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
@@ -126,7 +129,9 @@ def scenario_reference(problem: Problem, result: SolveResult, analysis: Analysis
     return without[0].objective_without
 
 
-def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResult:
+def baseline_plan(
+    problem: Problem, solver: str, time_limit: float, workers: int = 1
+) -> SolveResult:
     """The cheapest plan with every share, group and risk limit removed and no risk price (it
     keeps the limits the contract keeps in the baseline: `BASELINE`).
 
@@ -138,7 +143,7 @@ def baseline_plan(problem: Problem, solver: str, time_limit: float) -> SolveResu
     )
     kept = any(m.max_avg_co2 is not None or m.min_award for m in problem.materials.values())
     if integer or kept or problem.tiered:  # not only the cheapest offers first
-        return solve(problem, solver, time_limit, BASELINE, duals=False)
+        return solve(problem, solver, time_limit, BASELINE, duals=False, workers=workers)
     started = time.perf_counter()
     penalty = problem.settings.shortfall_penalty
     data = problem.data
@@ -186,11 +191,12 @@ def family_costs(problem: Problem, result: SolveResult, session: Session) -> lis
         if family is not None:
             counts[family] += 1
     cost = valued_cost(problem, result.plan) if result.plan is not None else None
+    free = _free_families(result, session)
     costs = []
     for family in Family:
         if family not in counts:
             continue
-        without = session.solve_without(family)
+        without = _as_solved(result) if family in free else session.solve_without(family)
         cost_without = plan_cost(problem, without.plan) if without.plan is not None else None
         plan = without.plan
         unmet = sum(plan.shortfall.values()) if plan is not None else None
@@ -203,6 +209,25 @@ def family_costs(problem: Problem, result: SolveResult, session: Session) -> lis
             )
         )
     return costs
+
+
+def _free_families(result: SolveResult, session: Session) -> set[Family]:
+    """The families whose limits all have a dual of exactly 0 in the optimal plan of a linear
+    model: without them that plan is still optimal (it and the other duals still meet every
+    optimality condition), so they cost nothing and need no re-solve. Not so in an integer
+    model, whose duals are those of the choice of offers fixed."""
+    duals = result.duals
+    if result.plan is None or result.status is not SolveStatus.OPTIMAL or duals is None:
+        return set()
+    if session.matrix.integer.any() or len(duals) != len(result.limits):
+        return set()
+    families = [FAMILY_OF[limit.kind] for limit in result.limits]
+    priced = {family for family, dual in zip(families, duals.tolist(), strict=True) if dual}
+    return set(families) - priced - {None}
+
+
+def _as_solved(result: SolveResult) -> SolveResult:
+    return SolveResult(result.status, result.solver, 0.0, result.plan, message=result.message)
 
 
 def frontier(

@@ -957,12 +957,15 @@ def add_country_caps(model: SourcingModel, data: OfferData, relax: bool = False)
     if relax:
         _add_relaxed_country_caps(model, data, pairs, offers_of)
         return
-    rows = []
-    for (m, c), offers in zip(pairs, offers_of, strict=True):
-        name, material = materials[m]
-        cap = problem.country_cap(name, data.countries[c])
-        if cap < FULL_SHARE:
-            rows.append((m, c, offers, cap * material.quantity))
+    quantity = np.array([material.quantity for _, material in materials], dtype=np.float64)
+    material = np.fromiter((m for m, _ in pairs), np.int64, len(pairs))
+    cap = data.country_cap(material, np.fromiter((c for _, c in pairs), np.int64, len(pairs)))
+    capped, bound = (cap < FULL_SHARE).tolist(), (cap * quantity[material]).tolist()
+    rows = [
+        (m, c, offers, limit)
+        for (m, c), offers, kept, limit in zip(pairs, offers_of, capped, bound, strict=True)
+        if kept
+    ]
     _add_share_rows(model, "country_cap", LimitKind.COUNTRY_CAP, rows, data.countries, -INF)
 
 

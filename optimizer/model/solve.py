@@ -7,7 +7,8 @@ reported as such even when the solver calls its plan optimal, and no value is re
 infeasible solve. The plan is still checked by `verify` before use.
 
 Integer models without a limit that ties materials together are solved one material at a time:
-many small integer programs solve far faster than one large one. A part with no variable at all
+many small integer programs solve far faster than one large one, and with several workers they
+are shared out among that many processes. A part with no variable at all
 (a material without an offer) is decided here: it has a plan exactly when each of its rows allows
 nothing, which no solver is asked (HiGHS calls such a model 'Empty', not infeasible).
 """
@@ -15,11 +16,14 @@ nothing, which no solver is asked (HiGHS calls such a model 'Empty', not infeasi
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,10 +101,14 @@ def solve(
     time_limit: float = 60.0,
     variant: Variant = CHEAPEST,
     duals: bool = True,
+    workers: int = 1,
+    start: Plan | None = None,
 ) -> SolveResult:
     """Build and solve one model of `problem`; with `duals`, also the duals of its limits
-    (for an integer model, those of the LP with the choice of offers fixed)."""
-    return Session(problem, solver, time_limit, variant).solve(duals)
+    (for an integer model, those of the LP with the choice of offers fixed). An integer model
+    solved one material at a time shares its materials out among `workers` processes; `start`,
+    a plan this model allows (the plan of a model with more limits), is its first incumbent."""
+    return Session(problem, solver, time_limit, variant, workers).solve(duals, start)
 
 
 class Session:
@@ -109,7 +117,12 @@ class Session:
     last basis, so each costs a fraction of the first solve."""
 
     def __init__(
-        self, problem: Problem, solver: str, time_limit: float, variant: Variant = CHEAPEST
+        self,
+        problem: Problem,
+        solver: str,
+        time_limit: float,
+        variant: Variant = CHEAPEST,
+        workers: int = 1,
     ) -> None:
         if solver not in SOLVERS:
             raise _unknown(solver)
@@ -119,19 +132,23 @@ class Session:
             time_limit,
             variant,
         )
+        self.workers = workers
         self.model = build_model(problem, variant)
+        self.plan: Plan | None = None  # of its last solve
         self.matrix = self.model.matrix()
         self._highs: highspy.Highs | None = None
 
-    def solve(self, duals: bool = True) -> SolveResult:
+    def solve(self, duals: bool = True, start: Plan | None = None) -> SolveResult:
         started = time.perf_counter()
         model = self.model
         if self.solver == "highs" and self.matrix.columns and not self.matrix.integer.any():
             self._highs = _highs(self.matrix, self.time_limit, mip=False)
             solution = _run_highs(self._highs, self.time_limit)
         else:
-            solution = run_model(model, self.solver, self.time_limit, self.matrix)
-        plan = plan_of(model, solution)
+            solution = run_model(
+                model, self.solver, self.time_limit, self.matrix, True, self.workers, start
+            )
+        plan = self.plan = plan_of(model, solution)
         found: np.ndarray | None = None
         if duals and plan is not None and solution.status is SolveStatus.OPTIMAL:
             if model.used or self.matrix.integer.any():
@@ -159,13 +176,19 @@ class Session:
             solution.nodes,
         )
 
+    @property
+    def pooled(self) -> bool:
+        """Whether its integer solves share materials out among worker processes (which are
+        forked: no other thread may solve meanwhile)."""
+        return self.workers > 1 and bool(self.matrix.integer.any())
+
     def solve_within(self, within: Mapping[str, float]) -> SolveResult:
         """The cheapest plan of this relaxation among moves no larger than `within`
         (`Variant.within`), with no duals. With HiGHS and a linear model, the solved model gets
         the bounds and the cost and starts from its last basis (and the session keeps them)."""
         if self._highs is None:
             variant = replace(self.variant, within=within)
-            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+            return solve(self.problem, self.solver, self.time_limit, variant, False, self.workers)
         started = time.perf_counter()
         model, highs = self.model, self._highs
         upper, row, column, value, _ = relaxation_bounds(model, within)
@@ -193,7 +216,9 @@ class Session:
         """The model without `family`'s limits, solved with no duals."""
         if self._highs is None:
             variant = replace(self.variant, without=self.variant.without | {family})
-            return solve(self.problem, self.solver, self.time_limit, variant, duals=False)
+            return solve(
+                self.problem, self.solver, self.time_limit, variant, False, self.workers, self.plan
+            )
         started = time.perf_counter()
         limits = [lim for lim in self.model.limits if FAMILY_OF[lim.kind] is family]
         rows = np.array([lim.row for lim in limits if lim.row is not None], np.int32)
@@ -222,19 +247,23 @@ def run_model(
     time_limit: float,
     matrix: Matrix | None = None,
     mip: bool = True,
+    workers: int = 1,
+    start: Plan | None = None,
 ) -> Solution:
     """Solve `model` once. An integer model whose materials share no limit is solved one
-    material at a time."""
+    material at a time, in `workers` processes; with HiGHS, from `start` (a plan the model
+    allows) as the first incumbent, which shortens the search and leaves the optimum as it is."""
     matrix = matrix if matrix is not None else model.matrix()
     integer = mip and bool(matrix.integer.any())
+    values = _start_values(model, matrix, start) if integer and start is not None else None
     materials = len(model.problem.materials)
     if (integer and materials > 1) or (not mip and materials > RELAXED_TOGETHER):
         parts = _by_material(model, matrix)
         if parts is not None and integer:
-            return _run_parts(matrix, parts, solver, time_limit)
+            return _run_parts(matrix, parts, solver, time_limit, workers, values)
         if parts is not None:
             return _run_linear_parts(matrix, parts, solver, time_limit)
-    return run_matrix(matrix, solver, time_limit, mip)
+    return run_matrix(matrix, solver, time_limit, mip, values)
 
 
 def _run_linear_parts(
@@ -269,11 +298,37 @@ def _run_linear_parts(
     )
 
 
-def run_matrix(matrix: Matrix, solver: str, time_limit: float, mip: bool = True) -> Solution:
+def _start_values(model: SourcingModel, matrix: Matrix, plan: Plan) -> np.ndarray | None:
+    """The plan's quantities, and the use switches they set, as values of `model`'s columns (0
+    for any other); None when the plan is of other offers."""
+    quantities = plan.array
+    if quantities is None or len(quantities) != len(model.quantity):
+        return None
+    values = np.zeros(matrix.columns)
+    values[model.quantity] = quantities
+    if model.used:
+        offers = np.fromiter(model.used, np.int64, len(model.used))
+        switches = np.fromiter(model.used.values(), np.int64, len(model.used))
+        values[switches] = quantities[offers] > ZERO
+    return values
+
+
+def run_matrix(
+    matrix: Matrix,
+    solver: str,
+    time_limit: float,
+    mip: bool = True,
+    start: np.ndarray | None = None,
+) -> Solution:
+    """Solve `matrix` once; with HiGHS, an integer model from the values `start` (ignored
+    where they break a limit)."""
     if not matrix.columns:
         return _without_variables(matrix)
     if solver == "highs":
-        return _run_highs(_highs(matrix, time_limit, mip), time_limit)
+        highs = _highs(matrix, time_limit, mip)
+        if start is not None and mip and matrix.integer.any():
+            _warm(highs, start)
+        return _run_highs(highs, time_limit)
     if solver == "cbc":
         return _run_cbc(matrix, time_limit, mip)
     raise _unknown(solver)
@@ -315,14 +370,12 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
     """The sub-model of `columns` and `rows` (rows that use no other column)."""
     renumber = np.full(matrix.columns, -1, dtype=np.int64)
     renumber[columns] = np.arange(len(columns))
-    lengths = matrix.start[rows + 1] - matrix.start[rows]
-    entries = (
-        np.concatenate([np.arange(matrix.start[r], matrix.start[r + 1]) for r in rows])
-        if len(rows)
-        else np.zeros(0, np.int64)
-    )
+    first = matrix.start[rows].astype(np.int64)
+    lengths = matrix.start[rows + 1] - first
     start = np.zeros(len(rows) + 1, dtype=np.int32)
     np.cumsum(lengths, out=start[1:])
+    # The entries of each row in turn: its first entry's number, then the next ones.
+    entries = np.repeat(first - start[:-1], lengths) + np.arange(start[-1])
     return Matrix(
         matrix.cost[columns],
         matrix.col_lower[columns],
@@ -339,19 +392,27 @@ def _part(matrix: Matrix, columns: np.ndarray, rows: np.ndarray) -> Matrix:
     )
 
 
+PARTS_PER_WORKER = 8  # the smallest share of parts worth a worker process
+
+
 def _run_parts(
-    matrix: Matrix, parts: list[tuple[np.ndarray, np.ndarray]], solver: str, time_limit: float
+    matrix: Matrix,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    solver: str,
+    time_limit: float,
+    workers: int = 1,
+    start: np.ndarray | None = None,
 ) -> Solution:
     """Solve each material's integer sub-model (several at a time: `_together`) within what is
-    left of the time limit; the whole is optimal only if every part is, and has a plan only if
-    every part has one. (Its duals come from the linear model with the choices fixed, so none
-    are kept here.)
+    left of the time limit, in `workers` processes, each from its part of `start`; the whole is
+    optimal only if every part is, and has a plan only if every part has one. (Its duals come
+    from the linear model with the choices fixed, so none are kept here.)
 
     The linear relaxation is solved first (RELAXED_TOGETHER materials at a time): a part whose
     integer columns it leaves whole is already an optimum of that part (no integer plan costs
     less than the relaxation), so only the other parts are solved as integer programs; a
     relaxation with no plan means no plan at all."""
-    started = time.perf_counter()
+    deadline = time.monotonic() + time_limit
     values = np.zeros(matrix.columns)
     proven = True
     words: list[str] = []
@@ -363,7 +424,7 @@ def _run_parts(
     again = np.zeros(len(parts), dtype=bool)  # the parts left to solve as integer programs
     for first in range(0, len(parts), RELAXED_TOGETHER):
         columns, rows = _together(parts[first : first + RELAXED_TOGETHER], RELAXED_TOGETHER)[0]
-        remaining = time_limit - (time.perf_counter() - started)
+        remaining = deadline - time.monotonic()
         relaxed = (
             run_matrix(_part(matrix, columns, rows), solver, remaining, mip=False)
             if remaining > 0
@@ -381,14 +442,9 @@ def _run_parts(
         values[columns[integer]] = whole  # the parts solved again overwrite theirs
         again[column_part[columns[integer][np.abs(found - whole) > WHOLE]]] = True
         words.append(relaxed.solver_status)
-    parts = [part for part, left in zip(parts, again.tolist(), strict=True) if left]
-    for columns, rows in _together(parts):
-        remaining = time_limit - (time.perf_counter() - started)
-        part = (
-            run_matrix(_part(matrix, columns, rows), solver, remaining)
-            if remaining > 0
-            else Solution(SolveStatus.TIME_LIMIT)
-        )
+    grouped = _together([part for part, left in zip(parts, again.tolist(), strict=True) if left])
+    solved = _solved_parts(matrix, grouped, solver, deadline, workers, start)
+    for (columns, _), part in zip(grouped, solved, strict=False):
         if part.values is None:
             if (
                 part.status is SolveStatus.TIME_LIMIT
@@ -428,6 +484,41 @@ def _together(
     ]
 
 
+def _solved_parts(
+    matrix: Matrix,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    solver: str,
+    deadline: float,
+    workers: int,
+    start: np.ndarray | None = None,
+) -> Iterator[Solution]:
+    """Each part's solution, in order: from this process, or from `workers` forked ones (the
+    parts not yet started are given up when the caller stops reading)."""
+    pieces = (_part(matrix, columns, rows) for columns, rows in parts)
+    starts = repeat(None) if start is None else (start[columns] for columns, _ in parts)
+    workers = min(workers, len(parts) // PARTS_PER_WORKER)
+    if workers <= 1 or multiprocessing.current_process().daemon:
+        yield from map(_solve_part, pieces, repeat(solver), repeat(deadline), starts)
+        return
+    chunk = max(1, min(100, len(parts) // (workers * 8)))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(
+            _solve_part, pieces, repeat(solver), repeat(deadline), starts, chunksize=chunk
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _solve_part(
+    part: Matrix, solver: str, deadline: float, start: np.ndarray | None = None
+) -> Solution:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return Solution(SolveStatus.TIME_LIMIT)
+    return run_matrix(part, solver, remaining, True, start)
+
+
 def _not_proven(time_limit: float) -> str:
     return (
         f"The solver stopped at the time limit ({time_limit:g} s) with a plan that is "
@@ -448,11 +539,17 @@ def _inf() -> float:
     return float(highspy.kHighsInf)
 
 
+_BANNER = [True]  # whether the next HiGHS instance made in this process prints its banner
+
+
 def _new_highs() -> highspy.Highs:
     """A HiGHS instance; the banner highspy prints to the process's stdout the first time one
     is made is swallowed."""
     import highspy
 
+    if not _BANNER[0]:
+        return highspy.Highs()
+    _BANNER[0] = False
     saved = os.dup(1)
     try:
         with open(os.devnull, "w") as devnull:
@@ -492,6 +589,17 @@ def _highs(matrix: Matrix, time_limit: float, mip: bool) -> highspy.Highs:
     integrality = matrix.integer.astype(np.int32) if integer else np.zeros(matrix.columns, np.int32)
     highs.passModel(*head, *arrays, integrality)
     return highs
+
+
+def _warm(highs: highspy.Highs, values: np.ndarray) -> None:
+    """`values` as the integer model's first incumbent; HiGHS checks them against every limit
+    and the integrality, and keeps them only if they hold."""
+    import highspy
+
+    solution = highspy.HighsSolution()
+    solution.col_value = values.tolist()
+    solution.value_valid = True
+    highs.setSolution(solution)
 
 
 def _run_highs(highs: highspy.Highs, time_limit: float) -> Solution:

@@ -154,9 +154,9 @@ def style_sheet(
     if name == "Summary":
         patterns |= {labels.pattern(str(item), name) for item in table["item"]}
     formats = {p: workbook.add_format({"num_format": p}) for p in patterns if p is not None}
-    for number, column in enumerate(table.columns):
+    for number, (column, series) in enumerate(table.items()):
         sheet.write_string(0, number, str(column), header)
-        width = max(len(str(column)), _widest(table.iloc[:200, number].to_numpy()))
+        width = max(len(str(column)), _widest(series.to_numpy()[:200]))
         pattern = labels.pattern(str(column), name) if name != "Summary" else None
         if name == "Country shares" and number > 0:
             pattern = PERCENT

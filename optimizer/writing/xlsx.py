@@ -32,6 +32,7 @@ WRITER_OPTIONS = {
 OVERVIEW = "Overview"  # a page laid out for print, not a table
 CELL_BY_CELL = {"Summary", *CHARTED}
 ROWS_PER_CHUNK = 5_000
+SHEET_ROWS = EXCEL_MAX_ROWS - 1  # rows of values a sheet holds below its header
 COMPRESSION = 1  # zlib level of the bulk sheets: 3-4x faster than the default, 30% larger
 ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # as xlsxwriter writes text
 CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
@@ -53,7 +54,8 @@ def write_workbook(
     keep_history: bool = False,
 ) -> None:
     """Write `tables` as sheets of `path`, atomically (`files.write_atomically`; with
-    `keep_history`, an output it replaces is kept in `previous/`).
+    `keep_history`, an output it replaces is kept in `previous/`). A table longer than a sheet
+    continues on sheets named `<sheet> 2`, `<sheet> 3`, ..., each with the header and styles.
     `decorate(workbook, sheets, tables)` adds what is more than values (charts, validation).
 
     xlsxwriter writes the workbook with headers, styles and charts, and the values of the
@@ -64,13 +66,13 @@ def write_workbook(
     sheets: dict[str, Any] = {}
     bulk: dict[str, pd.DataFrame] = {}  # by the name of the sheet's part
     labels = Labels.of(tables)
-    for number, (name, kind, table) in enumerate(sheet_parts(tables), 1):
-        sheet = sheets[name] = book.add_worksheet(name)
-        if kind == OVERVIEW:
+    for number, (name, part, table) in enumerate(_sheets(tables), 1):
+        sheet = sheets[part] = book.add_worksheet(part)
+        if name == OVERVIEW:
             write_overview(book, sheet, table, tables.get("Country shares"))
             continue
-        row_formats = style_sheet(book, sheet, kind, table, labels)
-        if kind in CELL_BY_CELL or not (len(table) and len(table.columns)):
+        row_formats = style_sheet(book, sheet, name, table, labels)
+        if name in CELL_BY_CELL or not (len(table) and len(table.columns)):
             _write_values(sheet, table, row_formats)
         else:
             bulk[f"xl/worksheets/sheet{number}.xml"] = table  # as xlsxwriter names it
@@ -79,14 +81,16 @@ def write_workbook(
     write_atomically(path, lambda handle: _fill_in(styled, handle, bulk), keep_history)
 
 
-def sheet_parts(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, str, pd.DataFrame]]:
-    """(sheet name, the table's name, rows) of each sheet to write: a table longer than a sheet
-    continues on `<name> 2`, `<name> 3`, ... with the same header."""
-    rows = EXCEL_MAX_ROWS - 1  # below the header
+def _sheets(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Each table's name, the name of a sheet of it and that sheet's rows: one sheet, or as
+    many as it takes, the second named `<name> 2`."""
     for name, table in tables.items():
-        yield name, name, table.iloc[:rows] if len(table) > rows else table
-        for part, start in enumerate(range(rows, len(table), rows), 2):
-            yield f"{name} {part}", name, table.iloc[start : start + rows]
+        if len(table) <= SHEET_ROWS:
+            yield name, name, table
+            continue
+        for number, start in enumerate(range(0, len(table), SHEET_ROWS), 1):
+            part = name if number == 1 else f"{name} {number}"
+            yield name, part, table.iloc[start : start + SHEET_ROWS].reset_index(drop=True)
 
 
 def _write_values(sheet: Any, table: pd.DataFrame, formats: dict[int, Any]) -> None:
@@ -152,9 +156,9 @@ def _rows(table: pd.DataFrame, styles: list[str]) -> Iterator[str]:
     between the fields is repeated and the fields' lists interleaved, then all joined at once:
     what template.format(row, *strings) gives, without a Python call per row or per cell."""
     pieces, columns = [], []
-    for number in range(len(table.columns)):
+    for number, (_, series) in enumerate(table.items()):
         place = f'r="{xl_col_to_name(number)}{{0}}"{styles[number]}'
-        piece, texts = _column(table.iloc[:, number], place)
+        piece, texts = _column(series, place)
         pieces.append(piece.replace("{}", f"{{{number + 1}}}"))
         columns.append(texts)
     template = FIELD.split('<row r="{0}">' + "".join(pieces) + "</row>")  # text, field, text...

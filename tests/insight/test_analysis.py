@@ -351,6 +351,60 @@ def test_a_family_that_makes_the_plan_buy_less_is_no_saving() -> None:
     assert caps.cost == approx(4_000)
 
 
+def test_a_family_without_a_priced_limit_is_not_re_solved_in_a_linear_model() -> None:
+    # The China cap is slack (the risk cap holds China at 40 < 50): its dual is 0, so the plan
+    # stays optimal without it, at no cost, and only the other two families are re-solved.
+    problem = _family_problem()
+    session = Session(problem, SOLVER, TIME_LIMIT)
+    result = session.solve()
+    re_solved: list[Family] = []
+    solve_without = session.solve_without
+
+    def recorded(family: Family) -> SolveResult:
+        re_solved.append(family)
+        return solve_without(family)
+
+    session.solve_without = recorded  # type: ignore[method-assign]
+    costs = {c.family: c for c in family_costs(problem, result, session)}
+    assert re_solved == [Family.SUPPLIER_CAPS, Family.RISK_CAPS]
+    assert costs[Family.COUNTRY_CAPS].status_without is Status.OPTIMAL
+    assert costs[Family.COUNTRY_CAPS].total_cost_without == approx(1220)
+    assert costs[Family.COUNTRY_CAPS].cost == 0
+    assert costs[Family.RISK_CAPS].cost == approx(40)
+
+
+def test_integer_analyses_shared_out_among_workers_agree() -> None:
+    # 24 materials like the one above, each a MIP (at most 3 offers used, fixed costs): the
+    # plan, the baseline and the cost of each family are the same solved in 2 processes.
+    names = [f"M{m}" for m in range(24)]
+    offers = [
+        offer(f"{name}-{supplier}", country, price + m % 3, capacity, material=name, **extra)
+        for m, name in enumerate(names)
+        for supplier, country, price, capacity, extra in [
+            ("China1", "China", 10, 100, {"risk": 80.0, "fixed_cost": 15.0}),
+            ("China2", "China", 11, 100, {"risk": 80.0}),
+            ("Japan", "Japan", 12, 30, {"risk": 20.0, "fixed_cost": 5.0 * m}),
+            ("Korea", "Korea", 15, 100, {"risk": 40.0}),
+        ]
+    ]
+    caps = {"max_supplier_share": 0.4, "max_avg_risk": 50.0, "max_suppliers": 3}
+    demand = {name: {"quantity": 100, **caps} for name in names}
+    problem = make_problem(offers, demand, countries={"China": {"max_share": 0.5}})
+    found = []
+    for workers in (1, 2):
+        session = Session(problem, SOLVER, TIME_LIMIT, workers=workers)
+        result = session.solve()
+        assert result.status is Status.OPTIMAL and result.plan is not None
+        analysis = analyse(problem, result, session, workers)
+        costs = [(c.family, c.status_without, c.cost) for c in analysis.family_costs]
+        found.append((result.plan.quantities, analysis.baseline_cost, costs))
+    assert found[0][0] == found[1][0]
+    assert found[0][1] == approx(found[1][1])
+    assert [(f, s) for f, s, _ in found[0][2]] == [(f, s) for f, s, _ in found[1][2]]
+    assert [c for _, _, c in found[0][2]] == approx([c for _, _, c in found[1][2]])
+    assert len(found[0][2]) == 3
+
+
 def test_family_costs_of_infeasible_model_show_which_family_blocks() -> None:
     # China capped at 50% and Japan has only 30: 80 < 100, no plan. Supplier cap 90% is not the
     # blocker: without it still 50 + 30 = 80.

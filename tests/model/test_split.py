@@ -5,6 +5,7 @@ model 'Empty')."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -204,3 +205,57 @@ def test_a_solve_carries_the_solvers_own_account(solver: str) -> None:
         assert result.solver_status == "Optimal (Optimal Solution Found)"
         assert result.mip_gap is None and result.nodes is None
     assert result.seconds > 0
+
+
+def many_materials(count: int) -> Problem:
+    """`count` materials, each with three offers whose minimum orders make it an integer model."""
+    offers = [
+        {
+            "supplier": f"S{m}-{k}",
+            "country": f"C{k}",
+            "material": f"M{m}",
+            "unit_price": 10.0 + (m * 7 + k * 3) % 5,
+            "capacity": 60.0,
+            "min_order": 25.0,
+        }
+        for m in range(count)
+        for k in range(3)
+    ]
+    return make_problem(offers, {f"M{m}": 70.0 + m % 4 for m in range(count)})
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_materials_shared_out_among_workers_give_the_same_plan(solver: str) -> None:
+    problem = many_materials(40)
+    alone = solve(problem, solver, TIME_LIMIT)
+    shared = solve(problem, solver, TIME_LIMIT, workers=2)
+    assert alone.status is shared.status is Status.OPTIMAL
+    assert alone.plan is not None and shared.plan is not None
+    assert shared.plan.quantities == alone.plan.quantities
+    assert shared.plan.objective == pytest.approx(alone.plan.objective)
+    assert verify(problem, shared.plan) == []
+
+
+def test_materials_shared_out_stop_at_the_first_part_without_a_plan() -> None:
+    problem = many_materials(40)
+    materials = dict(problem.materials)
+    materials["M3"] = materials["M3"].model_copy(update={"quantity": 500.0})  # beyond capacity
+    result = solve(problem.replace(materials=materials), "highs", TIME_LIMIT, workers=2)
+    assert result.status is Status.INFEASIBLE
+    assert result.plan is None
+
+
+def test_a_start_plan_leaves_the_optimum_as_it_is() -> None:
+    problem = many_materials(12)
+    plan = solve(problem, "highs", TIME_LIMIT).plan
+    assert plan is not None and plan.array is not None
+    cold = solve(problem, "highs", TIME_LIMIT, duals=False)
+    warm = solve(problem, "highs", TIME_LIMIT, duals=False, start=plan)
+    assert warm.status is Status.OPTIMAL and warm.plan is not None and cold.plan is not None
+    assert warm.plan.objective == pytest.approx(cold.plan.objective)
+    # A start that breaks the limits (every offer at its capacity) is not taken as a plan.
+    wrong = replace(plan, array=np.full(len(plan.array), 60.0))
+    broken = solve(problem, "highs", TIME_LIMIT, duals=False, start=wrong)
+    assert broken.status is Status.OPTIMAL and broken.plan is not None
+    assert broken.plan.objective == pytest.approx(cold.plan.objective)
+    assert verify(problem, broken.plan) == []
