@@ -131,7 +131,12 @@ class Output:
         """Every cell but the run's own time and timing, to compare two runs of one input."""
         own = ("solve_seconds", "run_at")
         return {
-            name: [row for row in rows if not (name == "Summary" and row[0] in own)]
+            name: [
+                row
+                for row in rows
+                if not (name == "Summary" and row[0] in own)
+                and not (name == "Overview" and str(row[0]).startswith("Run on "))
+            ]
             for name, rows in self.sheets.items()
         }
 
