@@ -355,7 +355,9 @@ def _tightest(
         offers = problem.offers_by_material[name]
         groups: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for o in offers:
-            groups["all" if by_risk else o.country].append((o.index, o.risk if by_risk else 1.0))
+            # an offer counts toward its shipping country and its origin (contract, Origin)
+            for home in ["all"] if by_risk else dict.fromkeys([o.country, o.origin or o.country]):
+                groups[home].append((o.index, o.risk if by_risk else 1.0))
         for terms in groups.values():
             for index, coefficient in [*terms, (-1, -value * material.quantity)]:
                 rows.append(count)

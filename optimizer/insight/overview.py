@@ -32,7 +32,7 @@ FAMILY_WORDS = {  # a family of limits (Limits cost): "<subject> X: without <the
     "cover": ("Withstanding the disruptions of survive costs", "it"),
     "co2 caps": ("The average-CO2 caps cost", "them"),
     "minimum awards": ("The minimum award of an offer used costs", "it"),
-    "country counts": ("Requiring min_countries countries of origin costs", "it"),
+    "country counts": ("Requiring supply from several countries of origin costs", "it"),
 }
 MATERIALS_SHOWN = 12  # the largest by spend; the rest summed on one line
 FAMILIES_SHOWN = 3

@@ -734,8 +734,8 @@ def add_price_tiers(
     else:
         bought = fixed_plan[tier[rest]]
         slack = 1e-9 * np.maximum(1.0, bought)
-        if incremental:
-            on = bought > start[rest] + slack
+        if incremental:  # a tier whose start it reaches: the next unit is bought at its price
+            on = bought >= start[rest] - slack
         else:  # the highest tier whose start the quantity reaches
             reach = bought >= start[rest] - slack
             last = np.r_[tier[rest][1:] != tier[rest][:-1], True]

@@ -225,3 +225,24 @@ def test_where_demand_can_be_met_in_full_every_point_meets_it() -> None:
     assert points[0].total_cost == approx(370_000 / 3)
     assert all(p.total_cost is not None and p.total_cost > base.total_cost for p in points)
     never_below_the_base_plan(curve)
+
+
+def test_the_sweep_ends_where_origin_still_lets_all_demand_be_met() -> None:
+    # A China 10, B Japan of Chinese origin 11, C Korea 15 (no risk scores: a country cap).
+    # Base plan: all from A, China's share 100%. B counts toward China too, so only China and
+    # Korea can supply: the smallest largest share is 50% (factor 0.5, not 1/3 as if Japan
+    # were a third source); 3 points: 5/6, 2/3, 1/2, the last still meeting all demand.
+    problem = make_problem(
+        [
+            offer("A", "China", 10),
+            offer("B", "Japan", 11, origin="China"),
+            offer("C", "Korea", 15),
+        ]
+    )
+    curve = frontier(problem, solved(problem), 3, SOLVER, TIME_LIMIT)
+    base, *points = curve.points
+    assert base.hhi == approx(1.0)
+    assert [p.factor for p in points] == [approx(5 / 6), approx(2 / 3), approx(0.5)]
+    assert all(p.status is Status.OPTIMAL for p in points)
+    assert points[-1].total_cost == approx(50 * 10 + 50 * 15)
+    never_below_the_base_plan(curve)

@@ -570,3 +570,19 @@ def test_random_award_models_solvers_agree(seed: int) -> None:
             assert verify(problem, result.plan) == []
         objectives = [r.plan.objective for r in results if r.plan is not None]
         assert objectives[0] == pytest.approx(objectives[1], rel=1e-6, abs=1e-6)
+
+
+def test_an_incremental_offer_full_at_a_tier_from_prices_its_next_unit_at_that_tier() -> None:
+    # A: 10 a unit, 6 from 50, capacity 50; B 12; 100 units, incremental. A's 50 (500) and B's
+    # 50 (600): 1,100. One more unit of A's capacity is its 51st, at 6, instead of one of B's
+    # at 12: the capacity's shadow price is 6, not 12 - 10. (At a tier's start the linear
+    # model is degenerate: HiGHS gives this value, CBC may give another valid dual; README.)
+    solver = "highs"
+    problem = make_problem(
+        [offer("A", "X", 10, 50, tiers=((0.0, 10.0), (50.0, 6.0))), offer("B", "Y", 12)],
+        100,
+        discount="incremental",
+    )
+    result = solved(problem, solver)
+    assert_plan(problem, result, {0: 50, 1: 50}, 1100)
+    assert shadow(problem, result, "capacity", "A") == pytest.approx(6)
