@@ -240,17 +240,24 @@ SIGNIFICANT = 9  # digits of a figure written out, as of a quantity: 96000.00000
 
 def tidy(table: pd.DataFrame) -> pd.DataFrame:
     """`table` with its numbers cut to SIGNIFICANT digits: the binary noise of sums and products
-    (700.6999999999999) is not a figure anyone computed."""
-    columns = {}
-    for name in table.columns:
-        column = table[name]
-        if column.dtype == np.float64:
-            columns[name] = significant(column.to_numpy())
-        elif column.dtype == object:
-            columns[name] = [
-                float(significant(np.array([v]))[0]) if type(v) is float else v for v in column
+    (700.6999999999999) is not a figure anyone computed. Only the columns that change are
+    replaced; in a column of mixed values (Summary's `value`), the floats."""
+    if not len(table):
+        return table
+    floats = [name for name, kind in table.dtypes.items() if kind == np.float64]
+    changed: dict[str, Any] = {}
+    if floats:
+        block = table[floats].to_numpy()
+        rounded = significant(block)
+        same = (rounded == block) | np.isnan(block)
+        changed = {name: rounded[:, k] for k, name in enumerate(floats) if not same[:, k].all()}
+    if "value" in table.columns and table["value"].dtype == object:
+        values = table["value"].tolist()
+        if any(type(v) is float for v in values):
+            changed["value"] = [
+                float(significant(np.array([v]))[0]) if type(v) is float else v for v in values
             ]
-    return table.assign(**columns) if columns else table
+    return table.assign(**changed) if changed else table
 
 
 def significant(values: np.ndarray) -> np.ndarray:
