@@ -1181,40 +1181,14 @@ def add_risk_caps(model: SourcingModel, data: OfferData, relax: bool = False) ->
     (exactly the cap's rise when all demand is met; with less supplied, the cap the plan needs
     is its own average risk, which the explanation reads from the plan).
     """
-    problem = model.problem
-    materials = list(problem.materials.values())
+    materials = model.problem.materials.values()
     caps = np.array([np.nan if m.max_avg_risk is None else m.max_avg_risk for m in materials])
-    cap = caps[data.material] if len(data.material) else np.zeros(0)
-    above = np.zeros(len(caps), dtype=bool)
-    np.logical_or.at(above, data.material, data.risk > cap)
-    capped = np.flatnonzero(above)
-    if not len(capped):
-        return
-    row_of = np.full(len(caps), -1)
-    row_of[capped] = np.arange(len(capped))
-    offers = np.flatnonzero(above[data.material])
-    numbers = model.add_rows(
-        "risk_cap",
-        -INF,
-        0.0,
-        row_of[data.material[offers]],
-        model.quantity[offers],
-        data.risk[offers] - cap[offers],
-        capped,
-        len(capped),
+    capped, numbers = _add_average_caps(
+        model, data, caps, data.risk, "risk_cap", LimitKind.RISK_CAP
     )
-    names = list(problem.materials)
-    for m, row in zip(capped.tolist(), numbers.tolist(), strict=True):
-        name = names[m]
-        members = tuple(o.index for o in problem.offers_by_material[name])
-        model.limits.append(Limit(LimitKind.RISK_CAP, name, name, members, float(caps[m]), row))
-    if relax:
-        knobs = [
-            material_knob(Lever.RISK_CAPS, materials[m], "max_avg_risk") for m in capped.tolist()
-        ]
-        columns = model.add_knobs(knobs, np.maximum(100 - caps[capped], 0.0), 0.01, capped)
-        demand = np.array([materials[m].quantity for m in capped.tolist()])
-        model.add_entries(numbers, columns, -demand)
+    if relax and len(capped):
+        room = np.maximum(100 - caps[capped], 0.0)
+        _add_average_knobs(model, capped, numbers, Lever.RISK_CAPS, "max_avg_risk", room, 0.01)
 
 
 def add_co2_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> None:
@@ -1225,44 +1199,72 @@ def add_co2_caps(model: SourcingModel, data: OfferData, relax: bool = False) -> 
     Relaxed: sum (e_o - E_m) x_o - D_m eps_m <= 0, eps_m <= max_o e_o - E_m priced 1/max_o e_o
     (a share of the material's highest co2 per unit).
     """
-    problem = model.problem
-    materials = list(problem.materials.values())
+    materials = model.problem.materials.values()
     caps = np.array([np.nan if m.max_avg_co2 is None else m.max_avg_co2 for m in materials])
     co2 = np.nan_to_num(data.co2)  # blank only where its material has no cap (validation)
+    capped, numbers = _add_average_caps(model, data, caps, co2, "co2_cap", LimitKind.CO2_CAP)
+    if relax and len(capped):
+        highest = np.zeros(len(caps))
+        np.maximum.at(highest, data.material, co2)
+        room = np.maximum(highest[capped] - caps[capped], 0.0)
+        price = 1 / np.maximum(highest[capped], 1e-9)
+        _add_average_knobs(model, capped, numbers, Lever.CO2_CAPS, "max_avg_co2", room, price)
+
+
+def _add_average_caps(
+    model: SourcingModel,
+    data: OfferData,
+    caps: np.ndarray,
+    values: np.ndarray,
+    prefix: str,
+    kind: LimitKind,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row sum_{o in O_m} (v_o - C_m) x_o <= 0 per material m with a cap C_m (`caps`, NaN:
+    none) and an offer above it (`values` v_o per offer): the material numbers and their rows."""
     cap = caps[data.material] if len(data.material) else np.zeros(0)
     above = np.zeros(len(caps), dtype=bool)
-    np.logical_or.at(above, data.material, co2 > cap)
+    np.logical_or.at(above, data.material, values > cap)
     capped = np.flatnonzero(above)
     if not len(capped):
-        return
+        return capped, capped
     row_of = np.full(len(caps), -1)
     row_of[capped] = np.arange(len(capped))
     offers = np.flatnonzero(above[data.material])
     numbers = model.add_rows(
-        "co2_cap",
+        prefix,
         -INF,
         0.0,
         row_of[data.material[offers]],
         model.quantity[offers],
-        co2[offers] - cap[offers],
+        values[offers] - cap[offers],
         capped,
         len(capped),
     )
+    problem = model.problem
     names = list(problem.materials)
     for m, row in zip(capped.tolist(), numbers.tolist(), strict=True):
         name = names[m]
         members = tuple(o.index for o in problem.offers_by_material[name])
-        model.limits.append(Limit(LimitKind.CO2_CAP, name, name, members, float(caps[m]), row))
-    if relax:
-        highest = np.zeros(len(caps))
-        np.maximum.at(highest, data.material, co2)
-        knobs = [
-            material_knob(Lever.CO2_CAPS, materials[m], "max_avg_co2") for m in capped.tolist()
-        ]
-        room = np.maximum(highest[capped] - caps[capped], 0.0)
-        columns = model.add_knobs(knobs, room, 1 / np.maximum(highest[capped], 1e-9), capped)
-        demand = np.array([materials[m].quantity for m in capped.tolist()])
-        model.add_entries(numbers, columns, -demand)
+        model.limits.append(Limit(kind, name, name, members, float(caps[m]), row))
+    return capped, numbers
+
+
+def _add_average_knobs(
+    model: SourcingModel,
+    capped: np.ndarray,
+    rows: np.ndarray,
+    lever: Lever,
+    column: str,
+    room: np.ndarray,
+    price: float | np.ndarray,
+) -> None:
+    """The relaxation of the average caps of `capped` materials: a knob of at most `room` in
+    each cap's row, with the material's demand as coefficient, priced `price` a unit."""
+    materials = list(model.problem.materials.values())
+    knobs = [material_knob(lever, materials[m], column) for m in capped.tolist()]
+    columns = model.add_knobs(knobs, room, price, capped)
+    demand = np.array([materials[m].quantity for m in capped.tolist()])
+    model.add_entries(rows, columns, -demand)
 
 
 def spend_terms(model: SourcingModel, data: OfferData) -> tuple[np.ndarray, ...]:
