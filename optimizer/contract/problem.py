@@ -208,6 +208,18 @@ class Problem(BaseModel):
         """The indices of the offers with price tiers."""
         return [o.index for o in self.offers if len(o.tiers) > 1]
 
+    @cached_property
+    def ladder(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every price tier of the offers with tiers, offer by offer and in order: its offer's
+        index, its tier_from and its landed unit cost (tariff and freight added)."""
+        tiers = [(o, b, p) for o in self.tiered for b, p in self.offers[o].tiers]
+        offer = np.array([o for o, _, _ in tiers], dtype=np.int64)
+        start = np.array([b for _, b, _ in tiers], dtype=np.float64)
+        price = np.array([p for _, _, p in tiers], dtype=np.float64)
+        tariff = np.array([self.offers[o].tariff for o in offer.tolist()], dtype=np.float64)
+        freight = np.array([self.offers[o].freight for o in offer.tolist()], dtype=np.float64)
+        return offer, start, rules.landed_unit_cost(price, tariff, freight)
+
     def landed_paid(self, quantities: np.ndarray) -> np.ndarray:
         """Each offer's landed unit cost as paid for `quantities` (by offer index): its landed
         unit cost, or for an offer with price tiers the average over the units bought
@@ -215,9 +227,9 @@ class Problem(BaseModel):
         landed = self.data.landed
         if not self.tiered:
             return landed
-        paid = landed.copy()
+        paid = landed.copy()  # an offer not bought pays its first tier's price
         discount = self.settings.discount
-        for i in self.tiered:
+        for i in self._bought_tiered(quantities):
             offer = self.offers[i]
             price = rules.tiered_unit_price(float(quantities[i]), offer.tiers, discount)
             paid[i] = rules.landed_unit_cost(price, offer.tariff, offer.freight)
@@ -227,11 +239,16 @@ class Problem(BaseModel):
         """Each offer's price tier reached for `quantities`, counting from 1 (0 for an offer
         without tiers)."""
         reached = np.zeros(len(self.offers), dtype=np.int64)
+        reached[self.tiered] = 1  # an offer not bought reaches its first tier
         discount = self.settings.discount
-        for i in self.tiered:
+        for i in self._bought_tiered(quantities):
             starts = [start for start, _ in self.offers[i].tiers]
             reached[i] = rules.tier_reached(float(quantities[i]), starts, discount) + 1
         return reached
+
+    def _bought_tiered(self, quantities: np.ndarray) -> list[int]:
+        tiered = np.array(self.tiered, dtype=np.int64)
+        return tiered[quantities[tiered] > 0].tolist()
 
     def group_of(self, country: str) -> str | None:
         entry = self.countries.get(country)

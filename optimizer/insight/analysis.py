@@ -91,7 +91,9 @@ def analyse(problem: Problem, result: SolveResult, session: Session, workers: in
         thread = ThreadPoolExecutor(1, thread_name_prefix="family-costs")
         analysis = Analysis(pending=thread.submit(family_costs, problem, result, session))
         thread.shutdown(wait=False)
-    analysis.baseline = baseline = baseline_plan(problem, solver, time_limit, session.workers)
+    analysis.baseline = baseline = baseline_plan(
+        problem, solver, time_limit, session.workers, result.plan
+    )
     base_objective = scenario_reference(problem, result, analysis)
     if baseline.plan is not None and baseline.status is SolveStatus.OPTIMAL:
         analysis.baseline_cost = plan_cost(problem, baseline.plan)
@@ -130,10 +132,15 @@ def scenario_reference(problem: Problem, result: SolveResult, analysis: Analysis
 
 
 def baseline_plan(
-    problem: Problem, solver: str, time_limit: float, workers: int = 1
+    problem: Problem,
+    solver: str,
+    time_limit: float,
+    workers: int = 1,
+    start: Plan | None = None,
 ) -> SolveResult:
     """The cheapest plan with every share, group and risk limit removed and no risk price (it
-    keeps the limits the contract keeps in the baseline: `BASELINE`).
+    keeps the limits the contract keeps in the baseline: `BASELINE`). An integer model is
+    solved from `start`, a plan it allows (the plan under every limit).
 
     Without minimum orders, fixed costs, supplier counts or CO2 caps that plan needs no solver: each
     material is bought from its cheapest offers first, up to their capacity, and whatever a
@@ -143,7 +150,7 @@ def baseline_plan(
     )
     kept = any(m.max_avg_co2 is not None or m.min_award for m in problem.materials.values())
     if integer or kept or problem.tiered:  # not only the cheapest offers first
-        return solve(problem, solver, time_limit, BASELINE, duals=False, workers=workers)
+        return solve(problem, solver, time_limit, BASELINE, False, workers, start)
     started = time.perf_counter()
     penalty = problem.settings.shortfall_penalty
     data = problem.data

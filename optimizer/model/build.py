@@ -40,16 +40,16 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
-from optimizer.contract import rules
 from optimizer.contract.disruptions import Losses, capacity, losses, required
-from optimizer.contract.plan import Plan
+from optimizer.contract.plan import ZERO, Plan
 from optimizer.contract.problem import Material, OfferData, Problem
 
 FULL_SHARE = 1.0 - 1e-12  # a share cap at (or above) 100% can never bind
@@ -273,6 +273,15 @@ class Cover:
         return np.unique(self.losses.material[self.rows])
 
 
+@dataclass(frozen=True)
+class Switches:
+    """Integer columns whose values a plan's quantities decide (`of(quantities)`): a plan of
+    the model then has them as they are, whatever else it is solved with."""
+
+    columns: np.ndarray
+    of: Callable[[np.ndarray], np.ndarray]
+
+
 @dataclass
 class SourcingModel:
     """The model under construction: columns and blocks of rows, and our keys into them."""
@@ -290,6 +299,7 @@ class SourcingModel:
     tier_offer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     tier_column: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # w_ok
     tier_landed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # l_ok of each w_ok
+    switches: list[Switches] = field(default_factory=list)  # z columns set by the quantities
     total_spend: int | None = None
     limits: list[Limit] = field(default_factory=list)
     demand: dict[str, int] = field(default_factory=dict)  # material -> row
@@ -661,6 +671,12 @@ def add_use_decisions(
         offers = np.array(needs)
         columns = model.add_columns("y", 0.0, 1.0, data.material[offers], integer=True)
         model.used = dict(zip(needs, columns.tolist(), strict=True))
+        model.switches.append(Switches(columns, partial(_bought, offers)))
+
+
+def _bought(offers: np.ndarray, quantities: np.ndarray) -> np.ndarray:
+    """y_o (1 or 0): whether the plan buys from offer o."""
+    return (quantities[offers] > ZERO).astype(np.float64)
 
 
 def _most_bought(model: SourcingModel, data: OfferData, variant: Variant) -> np.ndarray:
@@ -701,61 +717,43 @@ def add_price_tiers(
     materials need no branching).
     """
     problem = model.problem
-    offers = [i for i in problem.tiered if most[i] > 0]
-    if not offers:
+    tier, start, landed = problem.ladder
+    kept = (most[tier] > 0) & (start <= most[tier])  # tiers above u_o cannot be reached
+    if not kept.any():
         return
+    tier, start, landed = tier[kept], start[kept], landed[kept]
     incremental = problem.settings.discount == "incremental"
-    tier_offer, starts, landed, ends = [], [], [], []
-    for i in offers:
-        offer = problem.offers[i]
-        reach = float(most[i])
-        kept = [(b, p) for b, p in offer.tiers if b <= reach]
-        # with the tiers fixed (for the duals), the last one open up to the demand: a cap or a
-        # capacity that binds is then x_o's bound or row alone, and has its shadow price
-        last = reach if fixed_plan is None else max(reach, float(data.demand[i]))
-        bounds = [*(b for b, _ in kept[1:]), last]
-        for (b, p), end in zip(kept, bounds, strict=True):
-            tier_offer.append(i)
-            starts.append(b)
-            ends.append(end)
-            landed.append(rules.landed_unit_cost(p, offer.tariff, offer.freight))
-    tier = np.array(tier_offer, dtype=np.int64)
-    start = np.array(starts, dtype=np.float64)
-    end = np.array(ends, dtype=np.float64)
+    # with the tiers fixed (for the duals), the last one open up to the demand: a cap or a
+    # capacity that binds is then x_o's bound or row alone, and has its shadow price
+    last = most[tier] if fixed_plan is None else np.maximum(most[tier], data.demand[tier])
+    followed = np.r_[tier[1:] == tier[:-1], False]  # a further tier of the same offer follows
+    end = np.where(followed, np.r_[start[1:], 0.0], last)
     first = np.r_[True, tier[1:] != tier[:-1]]  # the first tier of each offer (b = 0)
     material = data.material[tier]
     width = end - start
     columns = model.add_columns("w", 0.0, width if incremental else end, material, len(tier))
     model.tier_offer, model.tier_column = tier, columns
-    model.tier_landed = np.array(landed, dtype=np.float64)
+    model.tier_landed = landed
     rest = np.flatnonzero(~first)  # tiers k >= 1: their z_ok
     if fixed_plan is None:
         z = model.add_columns("tier", 0.0, 1.0, material[rest], len(rest), integer=True)
     else:
-        bought = fixed_plan[tier[rest]]
-        slack = 1e-9 * np.maximum(1.0, bought)
-        if incremental:  # a tier whose start it reaches: the next unit is bought at its price
-            on = bought >= start[rest] - slack
-        else:  # the highest tier whose start the quantity reaches
-            reach = bought >= start[rest] - slack
-            last = np.r_[tier[rest][1:] != tier[rest][:-1], True]
-            higher = np.zeros(len(rest), dtype=bool)  # a later tier of the same offer reached
-            for k in range(len(rest) - 2, -1, -1):
-                higher[k] = not last[k] and (reach[k + 1] or higher[k + 1])
-            on = reach & ~higher
-        value = on.astype(np.float64)
+        value = tiers_reached(tier[rest], start[rest], fixed_plan, incremental)
         z = model.add_columns("tier", value, value, material[rest], len(rest))
+    model.switches.append(
+        Switches(z, partial(tiers_reached, tier[rest], start[rest], incremental=incremental))
+    )
+    offers = tier[first]
     count = len(offers)
-    number = {i: k for k, i in enumerate(offers)}
-    owner = np.array([number[i] for i in tier.tolist()], dtype=np.int64)
+    owner = np.cumsum(first) - 1  # each tier's offer, numbered in `offers`
     model.add_rows(  # x_o - sum_k w_ok = 0
         "tiers",
         0.0,
         0.0,
         np.concatenate([np.arange(count), owner]),
-        np.concatenate([model.quantity[np.array(offers)], columns]),
+        np.concatenate([model.quantity[offers], columns]),
         np.concatenate([np.ones(count), -np.ones(len(tier))]),
-        data.material[np.array(offers)],
+        data.material[offers],
         count,
     )
     size = len(rest)
@@ -818,6 +816,21 @@ def add_price_tiers(
     model.add_rows(  # sum_{k>=1} z_ok <= 1
         "tier_one", -INF, 1.0, row, z, 1.0, material[base], count
     )
+
+
+def tiers_reached(
+    tier: np.ndarray, start: np.ndarray, quantities: np.ndarray, incremental: bool
+) -> np.ndarray:
+    """z_ok (1 or 0) for tiers k >= 1 of offers `tier`, starting at `start`, given the
+    quantities bought: incremental, every tier whose start the quantity reaches (its next unit
+    is bought at that tier's price); all-units, the highest such tier of each offer."""
+    bought = quantities[tier]
+    reach = bought >= start - 1e-9 * np.maximum(1.0, bought)
+    if incremental:
+        return reach.astype(np.float64)
+    # the starts ascend, so an offer that reaches a tier reaches every earlier one
+    higher = np.r_[(tier[1:] == tier[:-1]) & reach[1:], False]  # its next tier reached too
+    return (reach & ~higher).astype(np.float64)
 
 
 def add_demand(model: SourcingModel, data: OfferData) -> None:
@@ -974,6 +987,8 @@ def _country_members(data: OfferData) -> tuple[list[tuple[int, int]], list[list[
     those that ship from the country or originate in it), in offer order."""
     offers, countries = data.counted()
     pairs, positions = _grouped(data.material[offers], countries, len(data.countries))
+    if len(offers) == len(data.material):  # each offer once, in order: its positions
+        return pairs, positions
     return pairs, [sorted(offers[p].tolist()) for p in positions]
 
 
@@ -1650,12 +1665,15 @@ def add_min_countries(
     demand = np.array([m.quantity for m in materials], dtype=np.float64)
     each = np.maximum(floor * demand, 1e-5 * np.maximum(demand, 1.0))  # a country supplies some
     count = len(pairs)
+    reached = partial(
+        floors_reached, offers_of, each[material], 1e-6 * np.maximum(1.0, demand[material])
+    )
     if fixed_plan is None:
         counts = model.add_columns("z", 0.0, 1.0, material, count, integer=True)
     else:
-        supplied = np.array([fixed_plan[offers].sum() for offers in offers_of], np.float64)
-        reached = supplied >= each[material] - 1e-6 * np.maximum(1.0, demand[material])
-        counts = model.add_columns("z", reached.astype(float), reached.astype(float), material)
+        value = reached(fixed_plan)
+        counts = model.add_columns("z", value, value, material)
+    model.switches.append(Switches(counts, reached))
     sizes = [len(offers) for offers in offers_of]
     members = np.fromiter(itertools.chain.from_iterable(offers_of), np.int64, sum(sizes))
     model.add_rows(
@@ -1694,6 +1712,14 @@ def add_min_countries(
         model.gaps.extend(columns.tolist())
         added = model.limits[-len(owners) :]
         model.relaxation.update(zip((limit.name for limit in added), columns.tolist(), strict=True))
+
+
+def floors_reached(
+    offers_of: list[list[int]], each: np.ndarray, slack: np.ndarray, quantities: np.ndarray
+) -> np.ndarray:
+    """z_mc (1 or 0): whether the offers of each (material, origin) pair supply its floor."""
+    supplied = np.array([quantities[offers].sum() for offers in offers_of], np.float64)
+    return (supplied >= each - slack).astype(np.float64)
 
 
 def set_objective(model: SourcingModel, data: OfferData, risk_price: float) -> None:

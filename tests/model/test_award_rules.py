@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,8 @@ from optimizer.insight.report import (
     materials_table,
 )
 from optimizer.insight.scenarios import disrupted, run_scenario
-from optimizer.model.build import Family
-from optimizer.model.solve import solve
+from optimizer.model.build import Family, Variant, build_model
+from optimizer.model.solve import _start_values, run_matrix, solve
 from optimizer.model.verify import verify
 from tests.model.test_model import (
     assert_plan,
@@ -586,3 +587,53 @@ def test_an_incremental_offer_full_at_a_tier_from_prices_its_next_unit_at_that_t
     result = solved(problem, solver)
     assert_plan(problem, result, {0: 50, 1: 50}, 1100)
     assert shadow(problem, result, "capacity", "A") == pytest.approx(6)
+
+
+# --- starts: the integer choices a plan makes ------------------------------------------------
+
+
+def _random_integer_problem(seed: int) -> Problem:
+    from tests.insight.test_award_explain import random_award_problem
+
+    return random_tiered_problem(seed) if seed % 2 else random_award_problem(seed)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_choices_a_plan_makes_allow_that_plan(seed: int) -> None:
+    """The integer columns a plan's quantities set (use, price tiers, country counts), fixed in
+    the model, leave room for that very plan: what a re-solve is started from."""
+    problem = _random_integer_problem(seed)
+    result = solve(problem, "highs", 30)
+    if result.plan is None:
+        pytest.skip("no plan to start from")
+    model = build_model(problem)
+    matrix = model.matrix()
+    start = _start_values(model, result.plan.array)
+    if not matrix.integer.any():  # a linear model: nothing to start from
+        assert start is None
+        return
+    assert start is not None
+    given = ~np.isnan(start)
+    assert given.sum() == matrix.integer.sum()  # every choice, and nothing else
+    fixed = replace(
+        matrix,
+        col_lower=np.where(given, start, matrix.col_lower),
+        col_upper=np.where(given, start, matrix.col_upper),
+    )
+    again = run_matrix(fixed, "highs", 30)
+    assert again.status is Status.OPTIMAL
+    assert again.objective == pytest.approx(result.plan.objective, rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_re_solve_from_the_plan_finds_the_cold_optimum(seed: int) -> None:
+    problem = _random_integer_problem(seed)
+    plan = solve(problem, "highs", 30).plan
+    if plan is None:
+        pytest.skip("no plan to start from")
+    for family in (Family.COUNTRY_CAPS, Family.CO2_CAPS):
+        variant = Variant(without=frozenset({family}))
+        cold = solve(problem, "highs", 30, variant, duals=False)
+        warm = solve(problem, "highs", 30, variant, duals=False, start=plan)
+        assert cold.plan is not None and warm.plan is not None
+        assert warm.plan.objective == pytest.approx(cold.plan.objective, rel=1e-9, abs=1e-6)

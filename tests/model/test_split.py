@@ -5,6 +5,8 @@ model 'Empty')."""
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 
 from optimizer.contract.problem import Material, Offer, Problem, Settings
 from optimizer.contract.status import SolveStatus as Status
+from optimizer.model import solve as solve_module
 from optimizer.model.build import Matrix, build_model
 from optimizer.model.solve import _by_material, run_matrix, run_model, solve
 from optimizer.model.verify import verify
@@ -259,3 +262,32 @@ def test_a_start_plan_leaves_the_optimum_as_it_is() -> None:
     assert broken.status is Status.OPTIMAL and broken.plan is not None
     assert broken.plan.objective == pytest.approx(cold.plan.objective)
     assert verify(problem, broken.plan) == []
+
+
+def test_parts_solved_in_threads_give_the_plan_of_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HiGHS solves the parts of one process in a thread per core; each part one program."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: no threads")
+    problem = many_materials(40)
+    monkeypatch.setattr(solve_module, "PARTS_TOGETHER", 1)
+    monkeypatch.setattr(solve_module, "PARTS_PER_WORKER", 1)
+    threads: set[str] = set()
+    solve_part = solve_module._solve_part
+
+    def spied(*args: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return solve_part(*args)
+
+    monkeypatch.setattr(solve_module, "_solve_part", spied)
+    shared = solve(problem, "highs", TIME_LIMIT)
+    assert any(name.startswith("parts") for name in threads)
+    monkeypatch.setattr(solve_module.os, "sched_getaffinity", lambda _: {0})
+    threads.clear()
+    alone = solve(problem, "highs", TIME_LIMIT)
+    assert threads == {threading.current_thread().name}
+    assert alone.status is shared.status is Status.OPTIMAL
+    assert alone.plan is not None and shared.plan is not None
+    assert shared.plan.quantities == alone.plan.quantities
+    assert verify(problem, shared.plan) == []
