@@ -114,7 +114,8 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for tiers in (False, True):
-        name = f"tiers_{args.materials}" if tiers else f"plain_{args.materials}"
+        # the names bench.py gives them
+        name = f"tiers_{args.materials}_tiered" if tiers else f"tiers_{args.materials}"
         path = generate(folder / f"{name}.xlsx", args.materials, tiers, args.discount)
         result = measure(path, folder / "out")
         rows.append((name, result))

@@ -21,10 +21,9 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -108,8 +107,9 @@ def solve(
 ) -> SolveResult:
     """Build and solve one model of `problem`; with `duals`, also the duals of its limits
     (for an integer model, those of the LP with the choice of offers fixed). An integer model
-    solved one material at a time shares its materials out among `workers` processes; `start`,
-    a plan this model allows (the plan of a model with more limits), is its first incumbent."""
+    solved one material at a time shares its materials out (`_solved_parts`: HiGHS over the
+    cores, CBC over `workers` processes); `start`, a plan this model allows (the plan of a model
+    with more limits), is its first incumbent."""
     return Session(problem, solver, time_limit, variant, workers).solve(duals, start)
 
 
@@ -180,9 +180,9 @@ class Session:
 
     @property
     def pooled(self) -> bool:
-        """Whether its integer solves share materials out among worker processes (which are
-        forked: no other thread may solve meanwhile)."""
-        return self.workers > 1 and bool(self.matrix.integer.any())
+        """Whether its integer solves share materials out among worker processes (CBC's; they
+        are forked: no other thread may solve meanwhile)."""
+        return self.solver != "highs" and self.workers > 1 and bool(self.matrix.integer.any())
 
     def solve_within(self, within: Mapping[str, float]) -> SolveResult:
         """The cheapest plan of this relaxation among moves no larger than `within`
@@ -253,8 +253,9 @@ def run_model(
     start: Plan | None = None,
 ) -> Solution:
     """Solve `model` once. An integer model whose materials share no limit is solved one
-    material at a time, in `workers` processes; with HiGHS, from `start` (a plan the model
-    allows) as the first incumbent, which shortens the search and leaves the optimum as it is."""
+    material at a time, several at once (`_solved_parts`); with HiGHS, from `start` (a plan the
+    model allows) as the first incumbent, which shortens the search and leaves the optimum as
+    it is."""
     matrix = matrix if matrix is not None else model.matrix()
     integer = mip and bool(matrix.integer.any())
     values = _start_values(model, start.array) if integer and start is not None else None
@@ -262,16 +263,14 @@ def run_model(
     if (integer and materials > 1) or (not mip and materials > RELAXED_TOGETHER):
         parts = _by_material(model, matrix)
         if parts is not None and integer:
-            choices = partial(_chosen, model)
-            return _run_parts(matrix, parts, solver, time_limit, workers, values, choices)
+            # HiGHS 1.16, 16 materials to a program: from the plan's choices, with price tiers
+            # or country counts 2 x faster; with use switches (minimum orders, fixed costs,
+            # supplier counts) 1.5 x slower (presolve, off from a start, matters more there)
+            start_parts = None if model.used else values
+            return _run_parts(matrix, parts, solver, time_limit, workers, start_parts)
         if parts is not None:
             return _run_linear_parts(matrix, parts, solver, time_limit)
     return run_matrix(matrix, solver, time_limit, mip, values)
-
-
-def _chosen(model: SourcingModel, values: np.ndarray) -> np.ndarray | None:
-    """The start the quantities in `values` (of all of `model`'s columns) make."""
-    return _start_values(model, values[model.quantity])
 
 
 def _run_linear_parts(
@@ -335,7 +334,7 @@ def run_matrix(
         if small and mip:
             for option in COSTLY_SEARCHES:
                 highs.setOptionValue(option, False)
-            if start is not None:
+            if start is not None:  # from a start, presolve costs more than it saves
                 highs.setOptionValue("presolve", "off")
         if start is not None and mip and matrix.integer.any():
             _warm(highs, start)
@@ -345,9 +344,8 @@ def run_matrix(
     raise _unknown(solver)
 
 
-# HiGHS 1.16 on 16 materials of 20 offers with price tiers: without these heuristics 40% less
-# time, the same optimum; from a start, without presolve another 25% (with presolve the start
-# costs more than it saves)
+# HiGHS 1.16, 16 materials of 20 offers to a program: without these heuristics 45% less time
+# with price tiers, 55% less with minimum orders, fixed costs and supplier counts
 COSTLY_SEARCHES = (
     "mip_heuristic_run_feasibility_jump",
     "mip_heuristic_run_root_reduced_cost",
@@ -424,18 +422,17 @@ def _run_parts(
     time_limit: float,
     workers: int = 1,
     start: np.ndarray | None = None,
-    choices: Callable[[np.ndarray], np.ndarray | None] | None = None,
 ) -> Solution:
-    """Solve each material's integer sub-model (several at a time: `_together`) within what is
-    left of the time limit, in `workers` processes, each from its part of `start`; the whole is
-    optimal only if every part is, and has a plan only if every part has one. (Its duals come
-    from the linear model with the choices fixed, so none are kept here.)
+    """Solve each material's integer sub-model (several to a program: `_together`; several
+    programs at once: `_solved_parts`) within what is left of the time limit, each from its
+    part of `start`; the whole is optimal only if every part is, and has a plan only if every
+    part has one. (Its duals come from the linear model with the choices fixed, so none are
+    kept here.)
 
     The linear relaxation is solved first (RELAXED_TOGETHER materials at a time): a part whose
     integer columns it leaves whole is already an optimum of that part (no integer plan costs
     less than the relaxation), so only the other parts are solved as integer programs; a
-    relaxation with no plan means no plan at all. Without `start`, the integer choices its
-    quantities make (`choices`) are the start: the solver keeps them if they allow a plan."""
+    relaxation with no plan means no plan at all."""
     deadline = time.monotonic() + time_limit
     values = np.zeros(matrix.columns)
     proven = True
@@ -462,8 +459,6 @@ def _run_parts(
         values[columns[integer]] = whole  # the parts solved again overwrite theirs
         again[column_part[columns[integer][np.abs(found - whole) > WHOLE]]] = True
         words.append(relaxed.solver_status)
-    if start is None and choices is not None and again.any():
-        start = choices(values)
     grouped = _together([part for part, left in zip(parts, again.tolist(), strict=True) if left])
     solved = _solved_parts(matrix, grouped, solver, deadline, workers, start)
     for (columns, _), part in zip(grouped, solved, strict=False):
@@ -515,27 +510,29 @@ def _solved_parts(
     start: np.ndarray | None = None,
     mip: bool = True,
 ) -> Iterator[Solution]:
-    """Each part's solution (of its linear relaxation unless `mip`), in order: from `workers`
-    forked processes, or from this one, where HiGHS solves several parts at once in threads,
-    one per core (it does not hold Python's lock while it solves). The parts not yet started
-    are given up when the caller stops reading."""
+    """Each part's solution (of its linear relaxation unless `mip`), in order. HiGHS solves
+    several parts at once in threads of this process, one per core (it does not hold Python's
+    lock while it solves, and threads need no copy of the model); CBC in `workers` forked
+    processes. The parts not yet started are given up when the caller stops reading."""
     pieces = (_part(matrix, columns, rows) for columns, rows in parts)
     starts = repeat(None) if start is None else (start[columns] for columns, _ in parts)
     kinds = repeat(mip)
-    workers = min(workers, len(parts) // PARTS_PER_WORKER)
+    most = len(parts) // PARTS_PER_WORKER
     pool: Executor
-    if workers <= 1 or multiprocessing.current_process().daemon:
-        threads = min(len(os.sched_getaffinity(0)), len(parts) // PARTS_PER_WORKER)
-        if solver != "highs" or threads <= 1:
-            yield from map(_solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds)
+    if solver == "highs":
+        threads = min(len(os.sched_getaffinity(0)), most)
+        if threads > 1:
+            pool = ThreadPoolExecutor(threads, thread_name_prefix="parts")
+            try:
+                yield from pool.map(
+                    _solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds
+                )
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
             return
-        pool = ThreadPoolExecutor(threads, thread_name_prefix="parts")
-        try:
-            yield from pool.map(
-                _solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds
-            )
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    workers = min(workers, most)
+    if solver == "highs" or workers <= 1 or multiprocessing.current_process().daemon:
+        yield from map(_solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds)
         return
     chunk = max(1, min(100, len(parts) // (workers * 8)))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
