@@ -19,6 +19,7 @@ from optimizer.batch.pipeline import RunOptions, process_workbook, solve_workboo
 from optimizer.batch.progress import in_order
 from optimizer.batch.result import Result
 from optimizer.contract.status import Status
+from optimizer.model.solve import parts_on
 from optimizer.reading.workbook import Reader
 from optimizer.writing.files import claim, reason, remove_stale_files
 
@@ -179,7 +180,8 @@ def _on_cluster(
     timeout: float | None,
 ) -> Iterator[tuple[int, Result | None]]:
     """Each job's index and result as each finishes, from the workers of a Dask cluster (they
-    must see the same input and output folders)."""
+    must see the same input and output folders). One workbook alone is solved here, its
+    integer programs (one per few materials) by the cluster's workers."""
     try:
         import dask
         from distributed import Client, as_completed
@@ -198,6 +200,11 @@ def _on_cluster(
                 "scheduler prints when it starts, e.g. tcp://10.0.0.5:8786."
             ) from None
         with client:
+            if len(jobs) == 1:
+                (path, output), executor = jobs[0], client.get_executor(pure=False)
+                with parts_on(executor):
+                    yield 0, _claimed(path, output, options, keep_sheets)
+                return
             futures = {
                 client.submit(
                     _claimed,

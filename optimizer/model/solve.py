@@ -23,6 +23,7 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -519,6 +520,23 @@ def _solved_parts(
     kinds = repeat(mip)
     most = len(parts) // PARTS_PER_WORKER
     pool: Executor
+    if _ELSEWHERE and mip:  # each program a task of the cluster's, within the same wall time
+        wall = time.time() + (deadline - time.monotonic())
+        executor = _ELSEWHERE[-1]
+        futures = [
+            executor.submit(_solve_by, piece, solver, wall, begin, mip)
+            for piece, begin in zip(pieces, starts, strict=False)  # starts may repeat None
+        ]
+        try:
+            for future in futures:
+                yield future.result()
+        except Exception as exc:  # a worker lost, the cluster gone
+            message = f"The cluster could not solve the plan ({type(exc).__name__}: {exc})."
+            yield Solution(SolveStatus.ERROR, message)
+        finally:
+            for future in futures:
+                future.cancel()
+        return
     if solver == "highs":
         threads = min(len(os.sched_getaffinity(0)), most)
         if threads > 1:
@@ -542,6 +560,28 @@ def _solved_parts(
         )
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_ELSEWHERE: list[Executor] = []  # where integer programs go instead (`parts_on`)
+
+
+@contextmanager
+def parts_on(executor: Executor) -> Iterator[None]:
+    """Within it, the integer programs of every model solved one material at a time (of any
+    thread of this process) are solved by `executor` (a Dask cluster's: `Client.get_executor`)
+    instead of this machine's cores."""
+    _ELSEWHERE.append(executor)
+    try:
+        yield
+    finally:
+        _ELSEWHERE.remove(executor)
+
+
+def _solve_by(
+    part: Matrix, solver: str, wall: float, start: np.ndarray | None = None, mip: bool = True
+) -> Solution:
+    """`_solve_part` on another machine: the deadline as wall-clock time (`time.time()`)."""
+    return _solve_part(part, solver, time.monotonic() + (wall - time.time()), start, mip)
 
 
 def _solve_part(

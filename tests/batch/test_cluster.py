@@ -6,6 +6,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -83,3 +84,39 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_its_timeout(
     assert result.exit_code == 1
     assert "Cannot reach the scheduler at tcp://127.0.0.1:1" in result.output
     assert "Traceback" not in result.output
+
+
+def integer_sheets(materials: int) -> dict[str, list[list[Any]]]:
+    """`materials` materials of three offers each, whose minimum orders make it an integer
+    model whose linear relaxation leaves most materials fractional."""
+    offers: list[list[Any]] = [
+        ["supplier", "country", "material", "unit_price", "capacity", "min_order"]
+    ]
+    for m in range(materials):
+        for k in range(3):
+            offers.append([f"S{m}-{k}", f"C{k}", f"M{m}", 10 + (m * 7 + k * 3) % 5, 60, 25])
+    demand = [["material", "quantity", "max_supplier_share"]]
+    demand += [[f"M{m}", 70 + m % 4, 0.8] for m in range(materials)]
+    return {"Offers": offers, "Demand": demand}
+
+
+def test_one_workbook_spreads_its_integer_programs_over_the_cluster(
+    tmp_path: Path, scheduler: str
+) -> None:
+    path = make_workbook(tmp_path / "parts.xlsx", integer_sheets(40))
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    first = CliRunner().invoke(main, ["run", str(path), "--out", str(local)])
+    second = CliRunner().invoke(
+        main, ["run", str(path), "--out", str(remote), "--scheduler", scheduler]
+    )
+    assert first.exit_code == second.exit_code == 0, second.output
+    with distributed.Client(scheduler) as client:
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    assert "solve_by" in prefixes, prefixes  # Dask names a task by its function
+    name = "parts_allocation.xlsx"
+    here = pd.read_excel(local / name, sheet_name=None, engine="calamine")
+    there = pd.read_excel(remote / name, sheet_name=None, engine="calamine")
+    for sheet in ("Allocation", "Materials", "Limits cost"):
+        pd.testing.assert_frame_equal(here[sheet], there[sheet], obj=sheet)
