@@ -738,10 +738,10 @@ def add_price_tiers(
     if fixed_plan is None:
         z = model.add_columns("tier", 0.0, 1.0, material[rest], len(rest), integer=True)
     else:
-        value = tiers_reached(tier[rest], start[rest], fixed_plan, incremental)
+        value = tier_switches(tier[rest], start[rest], fixed_plan, incremental)
         z = model.add_columns("tier", value, value, material[rest], len(rest))
     model.switches.append(
-        Switches(z, partial(tiers_reached, tier[rest], start[rest], incremental=incremental))
+        Switches(z, partial(tier_switches, tier[rest], start[rest], incremental=incremental))
     )
     offers = tier[first]
     count = len(offers)
@@ -818,7 +818,7 @@ def add_price_tiers(
     )
 
 
-def tiers_reached(
+def tier_switches(
     tier: np.ndarray, start: np.ndarray, quantities: np.ndarray, incremental: bool
 ) -> np.ndarray:
     """z_ok (1 or 0) for tiers k >= 1 of offers `tier`, starting at `start`, given the

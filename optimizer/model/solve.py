@@ -517,49 +517,51 @@ def _solved_parts(
     processes. The parts not yet started are given up when the caller stops reading."""
     pieces = (_part(matrix, columns, rows) for columns, rows in parts)
     starts = repeat(None) if start is None else (start[columns] for columns, _ in parts)
-    kinds = repeat(mip)
+    if _ELSEWHERE and mip:
+        yield from _on_cluster(_ELSEWHERE[-1], pieces, starts, solver, deadline)
+        return
     most = len(parts) // PARTS_PER_WORKER
-    pool: Executor
-    if _ELSEWHERE and mip:  # each program a task of the cluster's, within the same wall time
-        wall = time.time() + (deadline - time.monotonic())
-        executor = _ELSEWHERE[-1]
-        futures = [
-            executor.submit(_solve_by, piece, solver, wall, begin, mip)
-            for piece, begin in zip(pieces, starts, strict=False)  # starts may repeat None
-        ]
-        try:
-            for future in futures:
-                yield future.result()
-        except Exception as exc:  # a worker lost, the cluster gone
-            message = f"The cluster could not solve the plan ({type(exc).__name__}: {exc})."
-            yield Solution(SolveStatus.ERROR, message)
-        finally:
-            for future in futures:
-                future.cancel()
+    threads = solver == "highs"
+    count = min(len(os.sched_getaffinity(0)) if threads else workers, most)
+    pool: Executor | None = None
+    if count > 1 and threads:
+        pool = ThreadPoolExecutor(count, "parts")
+    elif count > 1 and not multiprocessing.current_process().daemon:
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+    arguments = (pieces, repeat(solver), repeat(deadline), starts, repeat(mip))
+    if pool is None:
+        yield from map(_solve_part, *arguments)
         return
-    if solver == "highs":
-        threads = min(len(os.sched_getaffinity(0)), most)
-        if threads > 1:
-            pool = ThreadPoolExecutor(threads, thread_name_prefix="parts")
-            try:
-                yield from pool.map(
-                    _solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds
-                )
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
-            return
-    workers = min(workers, most)
-    if solver == "highs" or workers <= 1 or multiprocessing.current_process().daemon:
-        yield from map(_solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds)
-        return
-    chunk = max(1, min(100, len(parts) // (workers * 8)))
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    chunk = max(1, min(100, len(parts) // (count * 8)))  # processes only
     try:
-        yield from pool.map(
-            _solve_part, pieces, repeat(solver), repeat(deadline), starts, kinds, chunksize=chunk
-        )
+        yield from pool.map(_solve_part, *arguments, chunksize=chunk)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_cluster(
+    executor: Executor,
+    pieces: Iterable[Matrix],
+    starts: Iterable[np.ndarray | None],
+    solver: str,
+    deadline: float,
+) -> Iterator[Solution]:
+    """Each integer program solved as a task of `executor` (`parts_on`), within the same wall
+    time; a task lost (a worker gone) is an error of the whole."""
+    wall = time.time() + (deadline - time.monotonic())
+    futures = [
+        executor.submit(_solve_by, piece, solver, wall, begin)
+        for piece, begin in zip(pieces, starts, strict=False)  # starts may repeat None
+    ]
+    try:
+        for future in futures:
+            yield future.result()
+    except Exception as exc:  # a worker lost, the cluster gone
+        message = f"The cluster could not solve the plan ({type(exc).__name__}: {exc})."
+        yield Solution(SolveStatus.ERROR, message)
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 _ELSEWHERE: list[Executor] = []  # where integer programs go instead (`parts_on`)
@@ -577,11 +579,9 @@ def parts_on(executor: Executor) -> Iterator[None]:
         _ELSEWHERE.remove(executor)
 
 
-def _solve_by(
-    part: Matrix, solver: str, wall: float, start: np.ndarray | None = None, mip: bool = True
-) -> Solution:
+def _solve_by(part: Matrix, solver: str, wall: float, start: np.ndarray | None) -> Solution:
     """`_solve_part` on another machine: the deadline as wall-clock time (`time.time()`)."""
-    return _solve_part(part, solver, time.monotonic() + (wall - time.time()), start, mip)
+    return _solve_part(part, solver, time.monotonic() + (wall - time.time()), start)
 
 
 def _solve_part(
